@@ -1,0 +1,262 @@
+"""Build datasette-pwa into dist/, a static site that works offline once visited.
+
+    python3 build.py                  fetch (cached under .cache/), stage dist/, run workbox, check
+    python3 build.py serve [--port N] build if anything changed, then serve dist/ on 127.0.0.1
+    python3 build.py lock             re-resolve wheels.lock for Pyodide (needs uv)
+
+Standard library only; it drives npm (Pyodide, workbox-cli, esbuild) and pip (Datasette's wheels).
+"""
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+CACHE = ROOT / ".cache"
+WHEELS = CACHE / "wheels"
+LOCK = ROOT / "wheels.lock"
+PYODIDE = ROOT / "node_modules" / "pyodide"
+# Enough to run Python; Pyodide's package index and its other packages are not needed.
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+# The platform Pyodide 314 wheels are built for (its ABI pyemscripten_2026_0).
+WHEEL_PLATFORM = ["--python-version", "3.14", "--implementation", "cp", "--abi", "cp314", "--abi", "none",
+                  "--platform", "pyemscripten_2026_0_wasm32", "--platform", "any"]
+# PyPI has only sdists or native wheels for these; their pure-Python fallbacks run fine in Pyodide.
+PURE_FROM_SDIST = {"markupsafe": {"CC": "/bin/false"}, "pyyaml": {"PYYAML_FORCE_LIBYAML": "0"}}
+# Only a server needs these; Datasette imports none of them in-process.
+SERVER_ONLY = ["uvicorn", "h11", "hupper", "pip", "setuptools", "asgiref"]
+SOURCES = [ROOT / "pwa", ROOT / "python", ROOT / "manifest.webmanifest", LOCK, ROOT / "package-lock.json", Path(__file__)]
+
+
+def say(message):
+    print(f"build: {message}", flush=True)
+
+
+def run(command, env=None, what=""):
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        sys.exit(f"build: failed: {what or ' '.join(command)}")
+
+
+# --- fetch ---------------------------------------------------------------------------------------
+
+def fetch_npm():
+    """Pyodide, workbox-cli and esbuild from npm, exactly as package-lock.json pins them."""
+    stamp = ROOT / "node_modules" / ".package-lock.json"
+    if stamp.exists() and stamp.stat().st_mtime >= (ROOT / "package-lock.json").stat().st_mtime:
+        return
+    say("npm ci (Pyodide, workbox-cli, esbuild)")
+    run(["npm", "ci", "--cache", str(CACHE / "npm"), "--prefer-offline", "--no-audit", "--no-fund"],
+        what="npm ci: check that npm can reach its registry, or restore node_modules/ and .cache/npm/")
+
+
+def locked_packages():
+    """{normalised name: (version, {sha256...})} from wheels.lock."""
+    packages = {}
+    for block in re.split(r"\n(?=\S)", LOCK.read_text().strip()):
+        name, version = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", block).groups()
+        packages[normalise(name)] = (version, set(re.findall(r"sha256:([0-9a-f]{64})", block)))
+    return packages
+
+
+def normalise(name):
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def cached_wheel(name, version):
+    """The cached wheel of name==version; wheel file names are "<name>-<version>-<tags>.whl"."""
+    for path in WHEELS.glob("*.whl"):
+        wheel_name, wheel_version = path.name.split("-")[:2]
+        if normalise(wheel_name) == name and wheel_version == version:
+            return path
+    return None
+
+
+def fetch_wheels():
+    """Datasette and its dependencies as wheels that run in Pyodide, verified against wheels.lock."""
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    packages = locked_packages()
+    missing = [name for name, (version, _) in packages.items() if not cached_wheel(name, version)]
+    download = [n for n in missing if n not in PURE_FROM_SDIST]
+    if download:
+        say(f"pip download {len(download)} wheels for Pyodide")
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:", *WHEEL_PLATFORM,
+             "-d", str(WHEELS), "-r", str(lock_subset(download))],
+            what=f"pip download of {', '.join(download)}: check that pip can reach PyPI")
+    for name in (n for n in missing if n in PURE_FROM_SDIST):
+        say(f"building a pure-Python wheel of {name}")
+        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--require-hashes", f"--no-binary={name}", "-w", str(WHEELS),
+             "-r", str(lock_subset([name]))], env=PURE_FROM_SDIST[name],
+            what=f"pip wheel {name}: check that pip can reach PyPI")
+    for name, (version, hashes) in packages.items():
+        wheel = cached_wheel(name, version)
+        if not wheel:
+            sys.exit(f"build: {name}=={version} is not in {WHEELS} after fetching")
+        if name not in PURE_FROM_SDIST and sha256(wheel) not in hashes:
+            sys.exit(f"build: {wheel.name} does not match the hashes in wheels.lock: delete it and build again")
+
+
+def lock_subset(names):
+    """A requirements file with just these packages' blocks of wheels.lock."""
+    blocks = re.split(r"\n(?=\S)", LOCK.read_text().strip())
+    path = CACHE / "lock-subset.txt"
+    path.write_text("\n".join(b for b in blocks if normalise(b.split("==")[0]) in names) + "\n")
+    return path
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- stage ---------------------------------------------------------------------------------------
+
+def stage():
+    """Lay out dist/: the shell, Pyodide's core, the wheels and our Python package."""
+    say("staging dist/")
+    shutil.rmtree(DIST, ignore_errors=True)
+    shutil.copytree(ROOT / "pwa", DIST, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
+    shutil.copy2(ROOT / "manifest.webmanifest", DIST)
+    (DIST / "vendor").mkdir()
+    shutil.copy2(ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", DIST / "vendor/workbox-window.mjs")
+    (DIST / "pyodide").mkdir()
+    for name in PYODIDE_FILES:
+        shutil.copy2(PYODIDE / name, DIST / "pyodide" / name)
+    # We install our own wheels, so Pyodide gets a lock file with its platform info and no packages.
+    info = json.loads((PYODIDE / "pyodide-lock.json").read_text())["info"]
+    (DIST / "pyodide/pyodide-lock.json").write_text(json.dumps({"info": info, "packages": {}}) + "\n")
+    (DIST / "wheels").mkdir()
+    names = []
+    for name, (version, _) in sorted(locked_packages().items()):
+        wheel = cached_wheel(name, version)
+        shutil.copy2(wheel, DIST / "wheels" / wheel.name)
+        names.append(wheel.name)
+    names.append(zip_package(ROOT / "python" / "datasette_pwa", DIST / "wheels" / "datasette_pwa.zip"))
+    (DIST / "wheels" / "index.json").write_text(json.dumps(names, indent=1) + "\n")
+
+
+def zip_package(package, target):
+    """Zip a package with fixed timestamps, so the same source gives the same bytes (and precache revision)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(package.rglob("*.py")):
+            info = zipfile.ZipInfo(str(path.relative_to(package.parent)), date_time=(2020, 1, 1, 0, 0, 0))
+            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return target.name
+
+
+# --- service worker ------------------------------------------------------------------------------
+
+def service_worker():
+    """Bundle pwa/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
+    precache_bytes = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
+    say(f"bundling the service worker (precache {precache_bytes / 1e6:.1f} MB)")
+    run(["npx", "--no-install", "esbuild", "pwa/sw.js", "--bundle", "--format=iife", "--minify",
+         f"--define:globalThis.PRECACHE_BYTES={precache_bytes}", f"--outfile={CACHE / 'sw.bundle.js'}",
+         "--log-level=warning"], what="esbuild of pwa/sw.js")
+    say("workbox injectManifest")
+    run(["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"], what="workbox injectManifest")
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+def check():
+    """Every file in dist/ (but the service worker itself) is precached, and nothing else is."""
+    sw = (DIST / "sw.js").read_text()
+    precached = set(re.findall(r'"url":"([^"]+)"', sw))
+    files = {p.relative_to(DIST).as_posix() for p in DIST.rglob("*") if p.is_file()} - {"sw.js"}
+    problems = []
+    if precached != files:
+        problems.append(f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}")
+    wheels = json.loads((DIST / "wheels/index.json").read_text())
+    for required in ["index.html", "shell.js", "worker.js", "manifest.webmanifest", "pyodide/pyodide-lock.json",
+                     *[f"pyodide/{n}" for n in PYODIDE_FILES],
+                     *[f"wheels/{w}" for w in wheels]]:
+        if required not in precached:
+            problems.append(f"{required} is not precached")
+    if problems:
+        sys.exit("build: check failed:\n  " + "\n  ".join(problems))
+    say(f"ok: {len(precached)} files precached, {sum((DIST / f).stat().st_size for f in files) / 1e6:.1f} MB")
+
+
+def build():
+    CACHE.mkdir(exist_ok=True)
+    fetch_npm()
+    fetch_wheels()
+    stage()
+    service_worker()
+    check()
+
+
+def up_to_date():
+    sw = DIST / "sw.js"
+    if not sw.exists():
+        return False
+    built = sw.stat().st_mtime
+    paths = [p for s in SOURCES for p in ([s] if s.is_file() else s.rglob("*"))]
+    return all(p.stat().st_mtime <= built for p in paths)
+
+
+# --- serve ---------------------------------------------------------------------------------------
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".webmanifest": "application/manifest+json",
+        ".whl": "application/zip",
+        ".zip": "application/zip",
+    }
+
+    def log_message(self, format, *args):
+        pass
+
+
+def serve(port):
+    if not up_to_date():
+        build()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=str(DIST)))
+    print(f"Serving datasette-pwa at http://127.0.0.1:{server.server_port}/  (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+# --- lock ----------------------------------------------------------------------------------------
+
+def lock():
+    """Resolve Datasette's dependencies for Pyodide's platform into wheels.lock (exact versions, sha256)."""
+    requirement = CACHE / "requirements.in"
+    CACHE.mkdir(exist_ok=True)
+    requirement.write_text("datasette==1.0a41\n")
+    excluded = [arg for name in SERVER_ONLY for arg in ("--no-emit-package", name)]
+    run(["uv", "pip", "compile", str(requirement), "--python-version", "3.14", "--python-platform", "wasm32-pyodide2025",
+         "--generate-hashes", "--no-header", "--no-annotate", *excluded, "-o", str(LOCK)], what="uv pip compile")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "lock"])
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    if args.command == "serve":
+        serve(args.port)
+    elif args.command == "lock":
+        lock()
+    else:
+        build()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+// The one definition of the messages between the service worker, the shell page and the Datasette worker.
+//
+// A request for <scope>ds/... travels:  service worker --REQUEST--> shell --REQUEST--> worker
+// and its answer comes back:            worker --RESPONSE--> shell --RESPONSE--> service worker (on the reply port).
+// Bodies are ArrayBuffers and are always transferred, never copied.
+
+export const MSG = Object.freeze({
+  // sw -> shell (with a reply MessagePort), shell -> worker:
+  // {type, id, method, url, headers: [[name, value]...], body: ArrayBuffer | null}
+  REQUEST: "request",
+  // worker -> shell, shell -> sw reply port:
+  // {type, id, status, headers: [[name, value]...], body: ArrayBuffer}  or  {type, id, error: string}
+  RESPONSE: "response",
+  // shell -> worker: {type, baseUrl}  (the absolute path Datasette is mounted at, e.g. "/ds/")
+  BOOT: "boot",
+  // worker -> shell: {type, stage: string, loaded?: number, total?: number}
+  PROGRESS: "progress",
+  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide}}
+  READY: "ready",
+  // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
+  FAILED: "failed",
+  // sw -> every window while it installs: {type, loaded: bytes, total: bytes}
+  PRECACHE_PROGRESS: "precache-progress",
+});
+
+// Where Datasette's pages live, relative to the app's scope.
+export const DS_PATH = "ds/";

@@ -1,0 +1,74 @@
+// The shell's side of the Datasette worker: starts it, relays the service worker's requests to it,
+// and fails pending requests cleanly when the worker dies or is restarted.
+import { MSG } from "./protocol.js";
+
+export class Runtime extends EventTarget {
+  #worker = null;
+  #pending = new Map(); // request id -> reply MessagePort of the service worker
+  #ready = null;
+
+  /** baseUrl: the absolute path Datasette is mounted at, e.g. "/ds/". */
+  constructor(baseUrl) {
+    super();
+    this.baseUrl = baseUrl;
+  }
+
+  /** Start (or restart) the worker; resolves with the versions once Datasette answers. */
+  start() {
+    this.#stopWorker("Datasette was restarted while this page was loading.");
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.#worker = worker;
+    this.#ready = new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === MSG.RESPONSE) this.#answer(data);
+        else if (data.type === MSG.PROGRESS) this.#emit("progress", data);
+        else if (data.type === MSG.READY) resolve(data.versions);
+        else if (data.type === MSG.FAILED) reject(new Error(data.error));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        const error = new Error(event.message || "The Datasette worker crashed.");
+        reject(error);
+        this.#crashed(error);
+      };
+    });
+    // Attach a handler so a failed boot before anyone awaits does not become an unhandled rejection.
+    this.#ready.catch(() => {});
+    worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl });
+    return this.#ready;
+  }
+
+  /** Relay one request from the service worker; the answer goes back on its reply port. */
+  relay(request, replyPort) {
+    if (!this.#worker) {
+      replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, error: "Datasette is not running: use Restart." });
+      return;
+    }
+    this.#pending.set(request.id, replyPort);
+    this.#worker.postMessage(request, request.body ? [request.body] : []);
+  }
+
+  #answer(response) {
+    const port = this.#pending.get(response.id);
+    if (!port) return;
+    this.#pending.delete(response.id);
+    port.postMessage(response, response.body ? [response.body] : []);
+  }
+
+  #crashed(error) {
+    this.#stopWorker(`The Datasette worker stopped: ${error.message}`);
+    this.#emit("crash", { error });
+  }
+
+  /** Terminate the worker and answer every request still waiting on it with an error. */
+  #stopWorker(reason) {
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const [id, port] of this.#pending) port.postMessage({ type: MSG.RESPONSE, id, error: reason });
+    this.#pending.clear();
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,107 @@
+// The service worker: Workbox precaches the whole app, and every request under <scope>ds/ is relayed
+// to the Datasette worker through an open app window. build.py bundles this file with esbuild, then
+// workbox-cli injects the precache manifest.
+import { clientsClaim } from "workbox-core";
+import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
+import { DS_PATH, MSG } from "./protocol.js";
+
+// Boot takes seconds; a cold first visit on a slow disk can take much longer. Past this, say so on the page.
+const RELAY_TIMEOUT_MS = 120_000;
+// The total size of the precache, set by build.py, so the first visit can show "Downloading 4.1 / 17 MB".
+const PRECACHE_BYTES = globalThis.PRECACHE_BYTES ?? 0;
+
+const dsPrefix = new URL(DS_PATH, self.registration.scope).pathname;
+let nextId = 1;
+
+addPlugins([{ fetchDidSucceed: async ({ response }) => countDownload(response) }]);
+precacheAndRoute(self.__WB_MANIFEST);
+clientsClaim();
+
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(dsPrefix)) return;
+  // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
+  if (event.request.mode === "navigate" && event.request.destination === "document") {
+    event.respondWith(shellPage());
+  } else {
+    event.respondWith(relay(event.request));
+  }
+});
+
+/** The shell's index.html, with its base set to the app's scope so its relative URLs work at any depth. */
+async function shellPage() {
+  const html = await (await matchPrecache("index.html")).text();
+  const withBase = html.replace('<base href="./">', `<base href="${self.registration.scope}">`);
+  return new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+/** The app window whose worker answers: the focused one if any. */
+async function findShell() {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const shells = windows.filter((c) => c.frameType === "top-level");
+  return shells.find((c) => c.focused) ?? shells.find((c) => c.visibilityState === "visible") ?? shells[0];
+}
+
+/** Send the request to the Datasette worker and turn its answer into a real Response. */
+async function relay(request) {
+  const shell = await findShell();
+  if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
+  const body = ["GET", "HEAD"].includes(request.method) ? null : await request.arrayBuffer();
+  const message = {
+    type: MSG.REQUEST,
+    id: nextId++,
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers],
+    body,
+  };
+  const channel = new MessageChannel();
+  const answer = new Promise((resolve) => {
+    channel.port1.onmessage = ({ data }) => resolve(data);
+    setTimeout(() => resolve({ error: `No answer from Datasette after ${RELAY_TIMEOUT_MS / 1000} seconds.` }), RELAY_TIMEOUT_MS);
+  });
+  shell.postMessage(message, body ? [channel.port2, body] : [channel.port2]);
+  const reply = await answer;
+  channel.port1.close();
+  if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
+  return new Response(reply.status === 304 || reply.status === 204 ? null : reply.body, {
+    status: reply.status,
+    headers: reply.headers,
+  });
+}
+
+/** A readable error page for what Datasette itself cannot report. */
+function errorPage(status, title, detail) {
+  const escape = (text) =>
+    String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const html = `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font:15px system-ui,sans-serif;margin:2rem;color:#222}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}</style>
+<h1>${escape(title)}</h1><pre>${escape(detail)}</pre><p>Use <b>Restart</b> in the app's status bar to start Datasette again.</p>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+}
+
+let downloaded = 0;
+let lastReport = 0;
+
+/** Count bytes of each precache download as it streams, and tell the windows how far the first install is. */
+function countDownload(response) {
+  if (!response.body) return response;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      downloaded += chunk.byteLength;
+      reportDownload(false);
+      controller.enqueue(chunk);
+    },
+    flush: () => reportDownload(true),
+  });
+  return new Response(response.body.pipeThrough(counter), response);
+}
+
+async function reportDownload(force) {
+  const now = Date.now();
+  if (!force && now - lastReport < 100) return;
+  lastReport = now;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const message = { type: MSG.PRECACHE_PROGRESS, loaded: downloaded, total: PRECACHE_BYTES };
+  for (const w of windows) w.postMessage(message);
+}

@@ -1,0 +1,83 @@
+// The shell's DOM: boot progress, failure panel, status bar and the database list.
+// Every untrusted string goes in as text, never as HTML.
+
+const $ = (id) => document.getElementById(id);
+
+const MB = 1024 * 1024;
+
+/** Show a boot stage; with loaded/total, a determinate bar ("4.1 / 13.4 MB" when bytes). */
+export function showProgress(stage, loaded, total, unit = "") {
+  $("boot").hidden = false;
+  $("boot-stage").textContent = stage;
+  const bar = $("boot-bar");
+  if (total) {
+    bar.max = total;
+    bar.value = Math.min(loaded, total);
+    $("boot-detail").textContent =
+      unit === "bytes" ? `${(loaded / MB).toFixed(1)} / ${(total / MB).toFixed(1)} MB` : `${loaded} of ${total}`;
+  } else {
+    bar.removeAttribute("value");
+    $("boot-detail").textContent = "";
+  }
+  setStatus(`${stage}…`);
+}
+
+/** Hide boot progress and show Datasette's frame. */
+export function showFrame() {
+  $("boot").hidden = true;
+  $("failure").hidden = true;
+  $("frame").hidden = false;
+}
+
+/** Replace everything with a readable failure and a Restart button. */
+export function showFailure(message, onRestart) {
+  $("boot").hidden = true;
+  $("frame").hidden = true;
+  $("failure").hidden = false;
+  $("failure-detail").textContent = message;
+  $("restart").onclick = onRestart;
+  setStatus("Datasette stopped");
+}
+
+export function setStatus(text) {
+  $("status").textContent = text;
+}
+
+export function setVersions({ datasette, python, sqlite, pyodide }) {
+  $("versions").textContent = `Datasette ${datasette} · Python ${python} · SQLite ${sqlite} · Pyodide ${pyodide}`;
+}
+
+/** Mirror the framed page's title in the title bar and the window title. */
+export function setPageTitle(title) {
+  $("page-title").textContent = title;
+  document.title = title ? `${title} — Datasette` : "Datasette";
+}
+
+/** List the databases Datasette serves; clicking one shows its page (openPath(route)) in the frame. */
+export function setDatabases(databases, openPath) {
+  const list = $("databases");
+  list.replaceChildren(
+    ...databases.map((db) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = db.name;
+      button.title = db.is_mutable ? "Writable database" : "Read-only database";
+      button.onclick = () => openPath(db.route);
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+/** A short notice at the bottom of the window that goes away by itself. */
+export function toast(text) {
+  const note = document.createElement("div");
+  note.className = "toast";
+  note.setAttribute("role", "status");
+  note.textContent = text;
+  document.body.append(note);
+  setTimeout(() => note.remove(), 5000);
+}
+
+export const frame = () => $("frame");

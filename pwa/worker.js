@@ -1,0 +1,84 @@
+// The Datasette worker: boots Pyodide from the app's own files, installs the bundled wheels,
+// starts Datasette (python/datasette_pwa) and answers REQUEST messages through it.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { MSG } from "./protocol.js";
+
+let pyodide;
+let app; // PyProxy of datasette_pwa.App
+
+/** Tell the shell how far boot has come. */
+function progress(stage, loaded, total) {
+  postMessage({ type: MSG.PROGRESS, stage, loaded, total });
+}
+
+/** Boot step 1: the Python runtime, from same-origin files only. */
+async function initRuntime() {
+  progress("Starting Python");
+  pyodide = await loadPyodide({
+    indexURL: new URL("./pyodide/", import.meta.url).href,
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.warn(line),
+  });
+}
+
+/** Boot step 2: unpack Datasette, its dependencies and our package into site-packages. */
+async function initPackages() {
+  const files = await (await fetch("./wheels/index.json")).json();
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  let done = 0;
+  await Promise.all(
+    files.map(async (name) => {
+      const bytes = await (await fetch(`./wheels/${name}`)).arrayBuffer();
+      pyodide.unpackArchive(bytes, name.endsWith(".whl") ? "wheel" : "zip", { extractDir: sitePackages });
+      progress("Installing Datasette", ++done, files.length);
+    }),
+  );
+}
+
+/** Boot step 3: Datasette itself. */
+async function initDatasette(baseUrl) {
+  progress("Starting Datasette");
+  const { start } = pyodide.pyimport("datasette_pwa");
+  app = await start(baseUrl);
+  return pyodide.runPython(
+    "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +
+      "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
+  );
+}
+
+async function boot(baseUrl) {
+  await initRuntime();
+  await initPackages();
+  const versions = JSON.parse(await initDatasette(baseUrl));
+  return { ...versions, pyodide: pyodide.version };
+}
+
+/** Answer one relayed request; Datasette's own error pages come back as ordinary responses. */
+async function handle({ id, method, url, headers, body }) {
+  await ready;
+  const pyHeaders = pyodide.toPy(headers);
+  const pyBody = body && pyodide.toPy(new Uint8Array(body));
+  try {
+    const reply = await app.handle(method, url, pyHeaders, pyBody);
+    const [status, replyHeaders, bytes] = reply.toJs();
+    reply.destroy();
+    // toJs() copied the body into a Uint8Array that owns its buffer, so the buffer can be transferred.
+    postMessage({ type: MSG.RESPONSE, id, status, headers: replyHeaders, body: bytes.buffer }, [bytes.buffer]);
+  } finally {
+    pyHeaders.destroy();
+    pyBody?.destroy();
+  }
+}
+
+let ready;
+onmessage = ({ data }) => {
+  if (data.type === MSG.BOOT) {
+    ready = boot(data.baseUrl);
+    ready.then(
+      (versions) => postMessage({ type: MSG.READY, versions }),
+      (error) => postMessage({ type: MSG.FAILED, error: String(error) }),
+    );
+  } else if (data.type === MSG.REQUEST) {
+    handle(data).catch((error) => postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) }));
+  }
+};
