@@ -60,8 +60,10 @@ async def start(base_url: str, databases: list[str] = ()) -> App:
     """Start Datasette for the app at base_url (e.g. "/ds/" or "/sub/ds/") serving these database files."""
     ds = Datasette(
         list(databases),
-        # Pyodide has no threads: run SQL on the event loop.
-        settings={"num_sql_threads": 0, "base_url": base_url},
+        # Always offer _memory for scratch SQL, as `datasette` does when given no files.
+        memory=True,
+        # Pyodide has no threads: run SQL on the event loop. Given as config, as `datasette serve --setting` does.
+        config={"settings": {"num_sql_threads": 0, "base_url": base_url}},
     )
     await ds.invoke_startup()
     return App(ds)

@@ -1,0 +1,165 @@
+"""Shared fixtures: one built dist/, servers on free ports, one Playwright, real Debian Chromium."""
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium phones home at every start; these machines have no internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BOOT_TIMEOUT_MS = 120_000
+
+
+def run_async(coroutine):
+    """Run a coroutine to completion; in its own thread, since Playwright's sync API owns this thread's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def start_server(command, url, ready_path=""):
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + ready_path, timeout=1)
+            return Server(url, process)
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                raise RuntimeError(f"{command} did not start: {process.stderr.read().decode()}")
+            time.sleep(0.2)
+
+
+def serve_app():
+    """`python build.py serve` on a free port (dist/ is already built, so it serves at once)."""
+    port = free_port()
+    return start_server([sys.executable, "build.py", "serve", "--port", str(port)], f"http://127.0.0.1:{port}/")
+
+
+@pytest.fixture(scope="session")
+def dist():
+    result = subprocess.run([sys.executable, "build.py"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return ROOT / "dist"
+
+
+@pytest.fixture(scope="session")
+def server(dist):
+    server = serve_app()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+@dataclass
+class NetworkGuard:
+    """Aborts and records every request that would leave 127.0.0.1."""
+
+    outside: list = field(default_factory=list)
+
+    def attach(self, context):
+        context.route("**/*", self._route)
+        context.on("request", self._seen)
+
+    def _is_outside(self, url):
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost")
+
+    def _seen(self, request):
+        if self._is_outside(request.url) and request.url not in self.outside:
+            self.outside.append(request.url)
+
+    def _route(self, route):
+        if self._is_outside(route.request.url):
+            self._seen(route.request)
+            route.abort()
+        else:
+            route.fallback()
+
+
+def launch(playwright, profile, guard=None, offline=False):
+    """A persistent Chromium profile (OPFS and the service worker survive a restart on the same directory)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 800},
+        offline=offline,
+        accept_downloads=True,
+    )
+    if guard:
+        guard.attach(context)
+    return context
+
+
+def wait_ready(page):
+    """Wait until the shell reports Datasette ready and its frame shows a Datasette page."""
+    page.wait_for_function(
+        "() => document.querySelector('#status')?.textContent === 'Ready' || !document.querySelector('#failure').hidden",
+        timeout=BOOT_TIMEOUT_MS,
+    )
+    assert page.locator("#failure").is_hidden(), page.text_content("#failure-detail")
+    page.wait_for_function(
+        "() => { const doc = document.getElementById('frame').contentDocument;"
+        " return doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete'; }"
+    )
+    return page.frame_locator("#frame")
+
+
+@pytest.fixture(scope="session")
+def app_context(playwright, server, tmp_path_factory):
+    """One profile with the app installed and booted, shared by the tests that only need a working app."""
+    guard = NetworkGuard()
+    context = launch(playwright, tmp_path_factory.mktemp("profile"), guard)
+    context.pages[0].goto(server.url)
+    wait_ready(context.pages[0])
+    yield context
+    context.close()
+    assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
+
+
+@pytest.fixture
+def app_page(app_context):
+    """The shared profile's booted app window (tests must leave it on a Datasette page)."""
+    return app_context.pages[0]

@@ -1,0 +1,21 @@
+"""The app is installable: Chromium finds no installability errors and sees the file handlers."""
+
+import json
+
+
+def test_chromium_reports_no_installability_errors(app_page):
+    cdp = app_page.context.new_cdp_session(app_page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [], manifest["errors"]
+
+
+def test_manifest_declares_sqlite_file_handlers_and_icons(app_page):
+    manifest = json.loads(app_page.evaluate("fetch('manifest.webmanifest').then(r => r.text())"))
+    extensions = {ext for handler in manifest["file_handlers"] for exts in handler["accept"].values() for ext in exts}
+    assert extensions == {".db", ".sqlite", ".sqlite3", ".db3"}
+    sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == "./" and manifest["scope"] == "./"
