@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -35,7 +36,8 @@ WHEEL_PLATFORM = ["--python-version", "3.14", "--implementation", "cp", "--abi",
 PURE_FROM_SDIST = {"markupsafe": {"CC": "/bin/false"}, "pyyaml": {"PYYAML_FORCE_LIBYAML": "0"}}
 # Only a server needs these; Datasette imports none of them in-process.
 SERVER_ONLY = ["uvicorn", "h11", "hupper", "pip", "setuptools", "asgiref"]
-SOURCES = [ROOT / "pwa", ROOT / "python", ROOT / "manifest.webmanifest", LOCK, ROOT / "package-lock.json", Path(__file__)]
+SOURCES = [ROOT / "pwa", ROOT / "python", ROOT / "manifest.webmanifest", ROOT / "pyproject.toml", LOCK,
+           ROOT / "package-lock.json", Path(__file__)]
 
 
 def say(message):
@@ -145,11 +147,22 @@ def stage():
 
 
 def zip_package(package, target):
-    """Zip a package with fixed timestamps, so the same source gives the same bytes (and precache revision)."""
+    """Zip our package and its metadata with fixed timestamps, so the same source gives the same bytes.
+
+    The dist-info carries pyproject.toml's entry points: that is how Datasette finds plugin.py, as under CPython.
+    """
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    dist_info = f"{package.name}-{project['version']}.dist-info"
+    entry_points = "".join(
+        f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in points.items())
+        for group, points in project["entry-points"].items()
+    )
+    files = {str(p.relative_to(package.parent)): p.read_bytes() for p in sorted(package.rglob("*.py"))}
+    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n".encode()
+    files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(package.rglob("*.py")):
-            info = zipfile.ZipInfo(str(path.relative_to(package.parent)), date_time=(2020, 1, 1, 0, 0, 0))
-            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return target.name
 
 

@@ -10,6 +10,9 @@ const RELAY_TIMEOUT_MS = 120_000;
 // The total size of the precache, set by build.py, so the first visit can show "Downloading 4.1 / 17 MB".
 const PRECACHE_BYTES = globalThis.PRECACHE_BYTES ?? 0;
 
+// Requests Datasette treats as reads; any other method must come from this app's own pages.
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 const dsPrefix = new URL(DS_PATH, self.registration.scope).pathname;
 let nextId = 1;
 
@@ -24,9 +27,24 @@ self.addEventListener("fetch", (event) => {
   if (event.request.mode === "navigate" && event.request.destination === "document") {
     event.respondWith(shellPage());
   } else {
-    event.respondWith(relay(event.request));
+    event.respondWith(fromThisApp(event).then((ok) => (ok ? relay(event.request) : refuse())));
   }
 });
+
+/**
+ * Datasette sees every relayed request as the local owner's, so a write must come from this app: a fetch from
+ * one of its pages, or a form navigation whose referrer is this origin. A page on another site cannot forge either.
+ */
+async function fromThisApp(event) {
+  if (SAFE_METHODS.has(event.request.method)) return true;
+  const client = event.clientId ? await self.clients.get(event.clientId) : null;
+  const source = client ? client.url : event.request.referrer;
+  return URL.canParse(source) && new URL(source).origin === self.location.origin;
+}
+
+function refuse() {
+  return errorPage(403, "Refused", "Only this app's own pages can change your databases.");
+}
 
 /** The shell's index.html, with its base set to the app's scope so its relative URLs work at any depth. */
 async function shellPage() {

@@ -38,7 +38,7 @@ async function initPackages() {
 /** Boot step 3: Datasette itself. */
 async function initDatasette(baseUrl) {
   progress("Starting Datasette");
-  const { start } = pyodide.pyimport("datasette_pwa");
+  const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl);
   return pyodide.runPython(
     "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +

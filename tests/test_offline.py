@@ -5,7 +5,7 @@ from urllib.parse import quote_plus
 
 from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
 
-from datasette_pwa import start
+from datasette_pwa.app import start
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
 

@@ -1,5 +1,5 @@
-"""Datasette inside Pyodide: start it, and answer the page's requests through it."""
+"""Datasette inside Pyodide: app.py starts it and answers the page's requests; plugin.py holds its hooks.
 
-from .app import App, start
-
-__all__ = ["App", "start"]
+Nothing is imported here: Datasette imports plugin.py while it is itself importing, so importing app.py from
+the package would be circular.
+"""

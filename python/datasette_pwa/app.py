@@ -65,5 +65,7 @@ async def start(base_url: str, databases: list[str] = ()) -> App:
         # Pyodide has no threads: run SQL on the event loop. Given as config, as `datasette serve --setting` does.
         config={"settings": {"num_sql_threads": 0, "base_url": base_url}},
     )
+    # Lets plugin.py's actor {"id": "root"} use every permission, as `datasette --root` does.
+    ds.root_enabled = True
     await ds.invoke_startup()
     return App(ds)
