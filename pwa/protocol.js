@@ -15,12 +15,32 @@ export const MSG = Object.freeze({
   BOOT: "boot",
   // worker -> shell: {type, stage: string, loaded?: number, total?: number}
   PROGRESS: "progress",
-  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide}}
+  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide}, notices: [string]}
   READY: "ready",
   // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
   FAILED: "failed",
   // sw -> every window while it installs: {type, loaded: bytes, total: bytes}
   PRECACHE_PROGRESS: "precache-progress",
+  // shell -> worker: {type, id, method: one of LIBRARY, args: [...]}
+  CALL: "call",
+  // worker -> shell: {type, id, value}  or  {type, id, error: string}  (error is a sentence for the user)
+  RESULT: "result",
+  // worker -> shell while a file is copied into the library: {type, importId, name, loaded, total}
+  IMPORT_PROGRESS: "import-progress",
+});
+
+// The library methods the shell may CALL in the worker (see pwa/library.js for each one's arguments).
+export const LIBRARY = Object.freeze({
+  LIST: "list",
+  IMPORT: "import",
+  CANCEL_IMPORT: "cancelImport",
+  CREATE: "create",
+  RENAME: "rename",
+  REMOVE: "remove",
+  HANDLE: "handle",
+  CHECK_ORIGINAL: "checkOriginal",
+  SAVE_TO: "saveTo",
+  SNAPSHOT: "snapshot",
 });
 
 // Where Datasette's pages live, relative to the app's scope.

@@ -5,6 +5,8 @@ import { MSG } from "./protocol.js";
 export class Runtime extends EventTarget {
   #worker = null;
   #pending = new Map(); // request id -> reply MessagePort of the service worker
+  #calls = new Map(); // call id -> {resolve, reject}
+  #nextCall = 1;
   #ready = null;
 
   /** baseUrl: the absolute path Datasette is mounted at, e.g. "/ds/". */
@@ -13,7 +15,7 @@ export class Runtime extends EventTarget {
     this.baseUrl = baseUrl;
   }
 
-  /** Start (or restart) the worker; resolves with the versions once Datasette answers. */
+  /** Start (or restart) the worker; resolves with {versions, notices} once Datasette answers. */
   start() {
     this.#stopWorker("Datasette was restarted while this page was loading.");
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
@@ -21,8 +23,10 @@ export class Runtime extends EventTarget {
     this.#ready = new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => {
         if (data.type === MSG.RESPONSE) this.#answer(data);
+        else if (data.type === MSG.RESULT) this.#settle(data);
         else if (data.type === MSG.PROGRESS) this.#emit("progress", data);
-        else if (data.type === MSG.READY) resolve(data.versions);
+        else if (data.type === MSG.IMPORT_PROGRESS) this.#emit("import-progress", data);
+        else if (data.type === MSG.READY) resolve(data);
         else if (data.type === MSG.FAILED) reject(new Error(data.error));
       };
       worker.onerror = (event) => {
@@ -48,6 +52,23 @@ export class Runtime extends EventTarget {
     this.#worker.postMessage(request, request.body ? [request.body] : []);
   }
 
+  /** Call a library method in the worker (see protocol.js LIBRARY); rejects with a message for the user. */
+  async call(method, ...args) {
+    await this.#ready;
+    const id = this.#nextCall++;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: MSG.CALL, id, method, args });
+    });
+  }
+
+  #settle({ id, value, error }) {
+    const call = this.#calls.get(id);
+    this.#calls.delete(id);
+    if (error === undefined) call.resolve(value);
+    else call.reject(new Error(error));
+  }
+
   #answer(response) {
     const port = this.#pending.get(response.id);
     if (!port) return;
@@ -66,6 +87,8 @@ export class Runtime extends EventTarget {
     this.#worker = null;
     for (const [id, port] of this.#pending) port.postMessage({ type: MSG.RESPONSE, id, error: reason });
     this.#pending.clear();
+    for (const call of this.#calls.values()) call.reject(new Error(reason));
+    this.#calls.clear();
   }
 
   #emit(type, detail) {

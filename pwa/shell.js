@@ -2,6 +2,9 @@
 // requests to it, and shows Datasette's pages in the frame. Path of a page request:
 //   frame -> sw.js (relay) -> shell.js -> runtime.js -> worker.js -> python/datasette_pwa -> Datasette
 import { Workbox } from "./vendor/workbox-window.mjs";
+import { LibraryActions } from "./library-actions.js";
+import { notice } from "./library-view.js";
+import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
@@ -10,6 +13,7 @@ import * as view from "./view.js";
 const appRoot = new URL("./", document.baseURI);
 const dsRoot = new URL(DS_PATH, appRoot);
 const runtime = new Runtime(dsRoot.pathname);
+const library = new LibraryActions(runtime, (name) => showPage(new URL(encodeURIComponent(name), dsRoot).href));
 
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {
@@ -38,16 +42,41 @@ async function startDatasette() {
   view.showProgress("Starting Python");
   runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
   runtime.addEventListener("crash", ({ detail }) => view.showFailure(detail.error.message, restart));
-  view.setVersions(await runtime.start());
+  const { versions, notices } = await runtime.start();
+  view.setVersions(versions);
+  notices.forEach((text) => notice(text, "error"));
+  await library.refresh();
   showPage(initialPage());
+  enableLibrary();
   view.setStatus("Ready");
+}
+
+/** Turn on the ways to open files, now that the worker can take them. */
+function enableLibrary() {
+  const openButton = document.getElementById("open-database");
+  const newButton = document.getElementById("new-database");
+  const open = async () => library.open(await pickFiles(document.getElementById("file-input")));
+  openButton.onclick = open;
+  newButton.onclick = () => library.create();
+  openButton.disabled = newButton.disabled = false;
+  const shortcut = (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "o") {
+      event.preventDefault();
+      open();
+    }
+  };
+  // Keys typed while Datasette's page has focus go to the frame's window.
+  window.addEventListener("keydown", shortcut);
+  view.frame().addEventListener("load", () => view.frame().contentWindow.addEventListener("keydown", shortcut));
+  acceptDrops(document.getElementById("drop-overlay"), view.frame(), (items) => library.open(items));
+  acceptLaunches((items) => library.open(items));
 }
 
 async function restart() {
   if (!navigator.serviceWorker?.controller) return location.reload();
   view.showProgress("Restarting Datasette");
   try {
-    view.setVersions(await runtime.start());
+    view.setVersions((await runtime.start()).versions);
     showPage(initialPage());
     view.setStatus("Ready");
   } catch (error) {
@@ -73,15 +102,7 @@ function followFrame() {
     if (!page.pathname.startsWith(dsRoot.pathname)) return;
     history.replaceState(null, "", page.href);
     view.setPageTitle(frame.contentDocument.title);
-    await refreshDatabases();
   });
-}
-
-async function refreshDatabases() {
-  const response = await fetch(new URL("-/databases.json", dsRoot));
-  if (!response.ok) return;
-  const { databases } = await response.json();
-  view.setDatabases(databases, (route) => showPage(new URL(route, dsRoot).href));
 }
 
 async function main() {

@@ -1,4 +1,4 @@
-// The shell's DOM: boot progress, failure panel, status bar and the database list.
+// The shell's DOM: boot progress, failure panel, status bar and title.
 // Every untrusted string goes in as text, never as HTML.
 
 const $ = (id) => document.getElementById(id);
@@ -51,23 +51,6 @@ export function setVersions({ datasette, python, sqlite, pyodide }) {
 export function setPageTitle(title) {
   $("page-title").textContent = title;
   document.title = title ? `${title} — Datasette` : "Datasette";
-}
-
-/** List the databases Datasette serves; clicking one shows its page (openPath(route)) in the frame. */
-export function setDatabases(databases, openPath) {
-  const list = $("databases");
-  list.replaceChildren(
-    ...databases.map((db) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = db.name;
-      button.title = db.is_mutable ? "Writable database" : "Read-only database";
-      button.onclick = () => openPath(db.route);
-      item.append(button);
-      return item;
-    }),
-  );
 }
 
 /** A short notice at the bottom of the window that goes away by itself. */

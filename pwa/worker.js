@@ -1,6 +1,8 @@
 // The Datasette worker: boots Pyodide from the app's own files, installs the bundled wheels,
-// starts Datasette (python/datasette_pwa) and answers REQUEST messages through it.
+// starts Datasette (python/datasette_pwa) on the library's databases, answers REQUEST messages through it,
+// and runs the library's CALLs.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { flushWrites, libraryMethods, mountLibrary } from "./library.js";
 import { MSG } from "./protocol.js";
 
 let pyodide;
@@ -40,17 +42,26 @@ async function initDatasette(baseUrl) {
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl);
-  return pyodide.runPython(
-    "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +
-      "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
-  );
+}
+
+/** Boot step 4: the databases in the library, from OPFS. */
+async function initLibrary() {
+  progress("Opening your databases");
+  return mountLibrary(pyodide, app.ds);
 }
 
 async function boot(baseUrl) {
   await initRuntime();
   await initPackages();
-  const versions = JSON.parse(await initDatasette(baseUrl));
-  return { ...versions, pyodide: pyodide.version };
+  await initDatasette(baseUrl);
+  const notices = await initLibrary();
+  const versions = JSON.parse(
+    pyodide.runPython(
+      "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +
+        "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
+    ),
+  );
+  return { versions: { ...versions, pyodide: pyodide.version }, notices };
 }
 
 /** Answer one relayed request; Datasette's own error pages come back as ordinary responses. */
@@ -62,6 +73,8 @@ async function handle({ id, method, url, headers, body }) {
     const reply = await app.handle(method, url, pyHeaders, pyBody);
     const [status, replyHeaders, bytes] = reply.toJs();
     reply.destroy();
+    // Emscripten drops SQLite's fsync: make any write durable in OPFS before the page hears it is done.
+    flushWrites();
     // toJs() copied the body into a Uint8Array that owns its buffer, so the buffer can be transferred.
     postMessage({ type: MSG.RESPONSE, id, status, headers: replyHeaders, body: bytes.buffer }, [bytes.buffer]);
   } finally {
@@ -70,15 +83,28 @@ async function handle({ id, method, url, headers, body }) {
   }
 }
 
+/** Run one library method for the shell; errors go back as sentences for the user. */
+async function call({ id, method, args }) {
+  try {
+    await ready;
+    const value = await libraryMethods[method](...args);
+    postMessage({ type: MSG.RESULT, id, value });
+  } catch (error) {
+    postMessage({ type: MSG.RESULT, id, error: error.message });
+  }
+}
+
 let ready;
 onmessage = ({ data }) => {
   if (data.type === MSG.BOOT) {
     ready = boot(data.baseUrl);
     ready.then(
-      (versions) => postMessage({ type: MSG.READY, versions }),
+      ({ versions, notices }) => postMessage({ type: MSG.READY, versions, notices }),
       (error) => postMessage({ type: MSG.FAILED, error: String(error) }),
     );
   } else if (data.type === MSG.REQUEST) {
     handle(data).catch((error) => postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) }));
+  } else if (data.type === MSG.CALL) {
+    call(data);
   }
 };

@@ -12,7 +12,6 @@ def actor_from_request(datasette, request):
 
 @hookimpl
 def prepare_connection(conn):
-    # Databases live on OPFS sync access handles, which must be opened before SQLite asks for a file:
-    # a persistent rollback journal is opened once and reused; WAL (shared memory) and DELETE (a new
-    # file per transaction) cannot work there.
-    conn.execute("PRAGMA journal_mode=PERSIST")
+    # Databases live on OPFS sync access handles, opened before SQLite asks for a file: the rollback journal
+    # is one of them, emptied (not deleted) after each commit. WAL needs -wal and -shm files that cannot exist.
+    conn.execute("PRAGMA journal_mode=TRUNCATE")

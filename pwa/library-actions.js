@@ -1,0 +1,139 @@
+// What the user does with the library: open files, create, rename, remove, save back, save as, download.
+// The work happens in the worker (library.js); this side asks questions, shows progress and reports.
+import { LIBRARY } from "./protocol.js";
+import * as ui from "./library-view.js";
+
+let nextImport = 1;
+
+export class LibraryActions {
+  /** runtime: the Runtime; showDatabase(name): show that database's Datasette page. */
+  constructor(runtime, showDatabase) {
+    this.runtime = runtime;
+    this.showDatabase = showDatabase;
+    this.actions = {
+      open: showDatabase,
+      save: (name) => this.save(name),
+      saveAs: (name) => this.saveAs(name),
+      download: (name) => this.download(name),
+      rename: (name) => this.rename(name),
+      remove: (name) => this.remove(name),
+    };
+  }
+
+  async refresh() {
+    ui.showLibrary(await this.runtime.call(LIBRARY.LIST), this.actions);
+    const persisted = await navigator.storage.persisted();
+    ui.showStorage(await navigator.storage.estimate(), persisted);
+  }
+
+  /** Copy each file into the library, one at a time; report every bad one, open the last good one. */
+  async open(items) {
+    let last = null;
+    for (const { file, handle } of items) {
+      const importId = nextImport++;
+      const progress = ui.showImport(file.name, file.size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
+      const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded);
+      this.runtime.addEventListener("import-progress", onProgress);
+      try {
+        const db = await this.runtime.call(LIBRARY.IMPORT, importId, file, handle);
+        if (db.notice) ui.notice(db.notice, "warning");
+        last = db.name;
+      } catch (error) {
+        ui.notice(error.message, "error");
+      } finally {
+        this.runtime.removeEventListener("import-progress", onProgress);
+        progress.done();
+      }
+    }
+    if (last) {
+      // Ask once there is something worth keeping; installed apps are usually granted it.
+      await navigator.storage.persist();
+      this.showDatabase(last);
+    }
+    await this.refresh();
+  }
+
+  async create() {
+    const answer = await ui.ask({ title: "New database", input: "untitled", buttons: [{ label: "Create", value: "create" }] });
+    if (!answer) return;
+    await this.#attempt(async () => {
+      const db = await this.runtime.call(LIBRARY.CREATE, answer.text);
+      await navigator.storage.persist();
+      this.showDatabase(db.name);
+    });
+  }
+
+  async rename(name) {
+    const answer = await ui.ask({ title: `Rename ${name}`, input: name, buttons: [{ label: "Rename", value: "rename" }] });
+    if (!answer) return;
+    await this.#attempt(async () => this.showDatabase((await this.runtime.call(LIBRARY.RENAME, name, answer.text)).name));
+  }
+
+  async remove(name) {
+    const answer = await ui.ask({
+      title: `Remove ${name}?`,
+      message: "Its copy in this app is deleted. The original file, if it came from one, is not touched.",
+      buttons: [{ label: "Remove", value: "remove" }],
+    });
+    if (answer) await this.#attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
+  }
+
+  /** Save back to the file it came from, asking first if that file changed on disk since. */
+  async save(name) {
+    await this.#attempt(async () => {
+      const db = (await this.runtime.call(LIBRARY.LIST)).find((d) => d.name === name);
+      if (!db?.canSaveBack) return this.saveAs(name);
+      const handle = await this.runtime.call(LIBRARY.HANDLE, name);
+      if ((await handle.requestPermission({ mode: "readwrite" })) !== "granted") {
+        throw new Error(`Saving ${name} needs permission to write ${db.source.name}. Nothing was written; your database is safe here.`);
+      }
+      const { changedOnDisk } = await this.runtime.call(LIBRARY.CHECK_ORIGINAL, name);
+      if (changedOnDisk) {
+        const answer = await ui.ask({
+          title: `${db.source.name} changed on disk`,
+          message: `Another program changed ${db.source.name} after you opened it. Overwriting replaces those changes.`,
+          buttons: [{ label: "Save as copy…", value: "copy" }, { label: "Overwrite", value: "overwrite" }],
+        });
+        if (!answer) return;
+        if (answer.value === "copy") return this.saveAs(name);
+      }
+      await this.runtime.call(LIBRARY.SAVE_TO, name, handle);
+      ui.notice(`Saved ${name} to ${db.source.name}.`);
+    });
+  }
+
+  async saveAs(name) {
+    if (!window.showSaveFilePicker) return this.download(name);
+    let handle;
+    try {
+      handle = await window.showSaveFilePicker({ suggestedName: `${name}.db` });
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      throw error;
+    }
+    await this.#attempt(async () => {
+      await this.runtime.call(LIBRARY.SAVE_TO, name, handle);
+      ui.notice(`Saved ${name} to ${handle.name}.`);
+    });
+  }
+
+  async download(name) {
+    await this.#attempt(async () => {
+      const file = await this.runtime.call(LIBRARY.SNAPSHOT, name);
+      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `${name}.db` });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    });
+  }
+
+  /** Run an action, show its error as a notice, and refresh the library either way. */
+  async #attempt(action) {
+    try {
+      await action();
+    } catch (error) {
+      ui.notice(error.message, "error");
+    } finally {
+      await this.refresh();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// The library in the sidebar, import progress, notices and dialogs. Names of files, databases and errors are
+// untrusted: they only ever go in as text.
+
+const $ = (id) => document.getElementById(id);
+
+/** Build an element with properties and children; strings become text nodes. */
+function el(tag, { dataset = {}, ...props } = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  node.append(...children);
+  return node;
+}
+
+export const formatBytes = (bytes) =>
+  bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB`
+  : bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
+  : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+
+function ago(time) {
+  const minutes = Math.round((Date.now() - time) / 60000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h ago`;
+  return new Date(time).toLocaleDateString();
+}
+
+/**
+ * Show the library. actions: {open(name), save(name), saveAs(name), download(name), rename(name), remove(name)}.
+ */
+export function showLibrary(databases, actions) {
+  $("library-empty").hidden = databases.length > 0;
+  $("library").replaceChildren(
+    ...databases.map((db) => {
+      const action = (label, handler, hint) =>
+        el("button", { type: "button", textContent: label, title: hint, onclick: () => handler(db.name),
+          ariaLabel: `${label} ${db.name}` });
+      const origin = db.source ? `from ${db.source.name}` : "new";
+      return el(
+        "li",
+        { className: "library-item", dataset: { name: db.name } },
+        el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => actions.open(db.name) }),
+        el("span", { className: "library-meta muted", textContent: `${formatBytes(db.size)} · ${origin} · changed ${ago(db.changed)}` }),
+        el(
+          "span",
+          { className: "library-actions" },
+          ...(db.canSaveBack ? [action("Save", actions.save, `Save back to ${db.source.name} (Ctrl+S)`)] : []),
+          action("Save as…", actions.saveAs, "Save a copy to a file"),
+          action("Download", actions.download, "Download a copy"),
+          action("Rename", actions.rename, "Rename"),
+          action("Remove", actions.remove, "Remove from the library"),
+        ),
+      );
+    }),
+  );
+}
+
+/** A progress row with Cancel for a file being copied into the library; returns {update(loaded), done()}. */
+export function showImport(fileName, total, onCancel) {
+  const bar = el("progress", { max: total || 1, value: 0 });
+  const label = el("span", { className: "muted", textContent: `0 / ${formatBytes(total)}` });
+  const row = el(
+    "div",
+    { className: "import", role: "status" },
+    el("span", { className: "import-name", textContent: `Opening ${fileName}` }),
+    bar,
+    label,
+    el("button", { type: "button", textContent: "Cancel", onclick: onCancel }),
+  );
+  $("imports").append(row);
+  return {
+    update(loaded) {
+      bar.value = loaded;
+      label.textContent = `${formatBytes(loaded)} / ${formatBytes(total)}`;
+    },
+    done: () => row.remove(),
+  };
+}
+
+/** A message above Datasette's page until dismissed; kind "error" is announced at once. */
+export function notice(text, kind = "info") {
+  const item = el(
+    "div",
+    { className: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status" },
+    el("span", { textContent: text }),
+    el("button", { type: "button", textContent: "×", ariaLabel: "Dismiss", onclick: () => item.remove() }),
+  );
+  $("notices").append(item);
+}
+
+export function showStorage({ usage, quota }, persisted) {
+  const kept = persisted ? "kept until you remove it" : "the browser may clear it if the disk runs low";
+  $("storage").textContent = `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} · ${kept}`;
+}
+
+/**
+ * A modal question. buttons: [{label, value}] (the first is the default); input: initial text for a text field.
+ * Resolves with {value, text}, or null when dismissed.
+ */
+export function ask({ title, message, input, buttons }) {
+  const field = input === undefined ? null : el("input", { type: "text", value: input, required: true });
+  const dialog = el(
+    "dialog",
+    { className: "dialog" },
+    el(
+      "form",
+      { method: "dialog" },
+      el("h2", { textContent: title }),
+      ...(message ? [el("p", { textContent: message })] : []),
+      ...(field ? [field] : []),
+      el(
+        "div",
+        { className: "dialog-buttons" },
+        // The first button is what Enter in the text field chooses.
+        ...buttons.map((b, i) => el("button", { value: b.value, textContent: b.label, className: i === 0 ? "primary" : "" })),
+        el("button", { value: "", textContent: "Cancel", formNoValidate: true }),
+      ),
+    ),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue ? { value: dialog.returnValue, text: field?.value ?? "" } : null);
+    });
+    dialog.showModal();
+    field?.select();
+  });
+}

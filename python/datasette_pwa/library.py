@@ -1,0 +1,71 @@
+"""The databases in the app's library, as Datasette sees them: check, add, remove, rename, snapshot.
+
+The worker keeps the files (in OPFS) and their records; this module only talks to SQLite and Datasette.
+"""
+
+import sqlite3
+
+from datasette.app import Datasette
+from datasette.database import Database
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def problem_with(path: str) -> str | None:
+    """Why the file at path cannot be served as a database, in words for the user; None when it is fine."""
+    with open(path, "rb") as file:
+        header = file.read(100)
+    if not header:
+        return "it is empty (0 bytes), so there is nothing to open. Use New database to start an empty one."
+    if not header.startswith(SQLITE_HEADER):
+        return "it is not a SQLite database (or it is encrypted)."
+    if len(header) < 100:
+        return "it is truncated: it ends inside the SQLite header."
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        return f"SQLite cannot read it: {error}."
+    finally:
+        conn.close()
+    if result != "ok":
+        return f"it is damaged (truncated or corrupt): SQLite's check says “{result}”."
+    return None
+
+
+def names(ds: Datasette) -> list[str]:
+    """Every name Datasette serves, _memory included, so a new database never takes one."""
+    return list(ds.databases)
+
+
+async def add(ds: Datasette, name: str, path: str) -> None:
+    ds.add_database(Database(ds, path=path, is_mutable=True), name=name)
+    # Datasette refreshes its table catalog at most once a second; the next page must list the new tables.
+    await ds.refresh_schemas(force=True)
+
+
+async def remove(ds: Datasette, name: str) -> None:
+    if name in ds.databases:
+        ds.remove_database(name)
+    await ds.refresh_schemas(force=True)
+
+
+async def rename(ds: Datasette, name: str, new_name: str) -> None:
+    path = ds.databases[name].path
+    ds.remove_database(name)
+    await add(ds, new_name, path)
+
+
+def create_empty(path: str) -> None:
+    """A new, empty database: VACUUM writes the header page, so the file is valid SQLite with no tables."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+
+
+async def snapshot(ds: Datasette, name: str, target: str) -> None:
+    """A consistent copy of the database at target (which must be empty or absent), taken between writes."""
+    # VACUUM cannot run inside the transaction execute_write would open.
+    await ds.databases[name].execute_write_fn(lambda conn: conn.execute("VACUUM INTO ?", [target]), transaction=False)
