@@ -6,12 +6,12 @@ import * as ui from "./library-view.js";
 let nextImport = 1;
 
 export class LibraryActions {
-  /** runtime: the Runtime; showDatabase(name): show that database's Datasette page. */
-  constructor(runtime, showDatabase) {
+  /** runtime: the Runtime; showPage(path): show that Datasette page (an absolute path, e.g. "/ds/fixtures"). */
+  constructor(runtime, showPage) {
     this.runtime = runtime;
-    this.showDatabase = showDatabase;
+    this.showPage = showPage;
     this.actions = {
-      open: showDatabase,
+      open: (db) => showPage(db.url),
       save: (name) => this.save(name),
       saveAs: (name) => this.saveAs(name),
       download: (name) => this.download(name),
@@ -37,7 +37,7 @@ export class LibraryActions {
       try {
         const db = await this.runtime.call(LIBRARY.IMPORT, importId, file, handle);
         if (db.notice) ui.notice(db.notice, "warning");
-        last = db.name;
+        last = db;
       } catch (error) {
         ui.notice(error.message, "error");
       } finally {
@@ -48,7 +48,7 @@ export class LibraryActions {
     if (last) {
       // Ask once there is something worth keeping; installed apps are usually granted it.
       await navigator.storage.persist();
-      this.showDatabase(last);
+      this.showPage(last.url);
     }
     await this.refresh();
   }
@@ -59,14 +59,14 @@ export class LibraryActions {
     await this.#attempt(async () => {
       const db = await this.runtime.call(LIBRARY.CREATE, answer.text);
       await navigator.storage.persist();
-      this.showDatabase(db.name);
+      this.showPage(db.url);
     });
   }
 
   async rename(name) {
     const answer = await ui.ask({ title: `Rename ${name}`, input: name, buttons: [{ label: "Rename", value: "rename" }] });
     if (!answer) return;
-    await this.#attempt(async () => this.showDatabase((await this.runtime.call(LIBRARY.RENAME, name, answer.text)).name));
+    await this.#attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text)).url));
   }
 
   async remove(name) {

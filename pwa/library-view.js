@@ -25,7 +25,7 @@ function ago(time) {
 }
 
 /**
- * Show the library. actions: {open(name), save(name), saveAs(name), download(name), rename(name), remove(name)}.
+ * Show the library. actions: {open(db), save(name), saveAs(name), download(name), rename(name), remove(name)}.
  */
 export function showLibrary(databases, actions) {
   $("library-empty").hidden = databases.length > 0;
@@ -38,7 +38,7 @@ export function showLibrary(databases, actions) {
       return el(
         "li",
         { className: "library-item", dataset: { name: db.name } },
-        el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => actions.open(db.name) }),
+        el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => actions.open(db) }),
         el("span", { className: "library-meta muted", textContent: `${formatBytes(db.size)} · ${origin} · changed ${ago(db.changed)}` }),
         el(
           "span",
@@ -76,7 +76,10 @@ export function showImport(fileName, total, onCancel) {
   };
 }
 
-/** A message above Datasette's page until dismissed; kind "error" is announced at once. */
+// Long enough to read a sentence; errors and warnings stay until dismissed.
+const INFO_SECONDS = 8;
+
+/** A message above Datasette's page; kind "error" is announced at once. */
 export function notice(text, kind = "info") {
   const item = el(
     "div",
@@ -85,6 +88,7 @@ export function notice(text, kind = "info") {
     el("button", { type: "button", textContent: "×", ariaLabel: "Dismiss", onclick: () => item.remove() }),
   );
   $("notices").append(item);
+  if (kind === "info") setTimeout(() => item.remove(), INFO_SECONDS * 1000);
 }
 
 export function showStorage({ usage, quota }, persisted) {

@@ -240,8 +240,9 @@ function uniqueName(wanted, taken) {
   return name;
 }
 
+/** What the shell shows of a record; url is the database's Datasette page. */
 function describe({ name, size, changed, source, handle }) {
-  return { name, size, changed, source, canSaveBack: Boolean(handle) };
+  return { name, size, changed, source, canSaveBack: Boolean(handle), url: py.url(library.ds, name) };
 }
 
 const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -13,7 +13,7 @@ import * as view from "./view.js";
 const appRoot = new URL("./", document.baseURI);
 const dsRoot = new URL(DS_PATH, appRoot);
 const runtime = new Runtime(dsRoot.pathname);
-const library = new LibraryActions(runtime, (name) => showPage(new URL(encodeURIComponent(name), dsRoot).href));
+const library = new LibraryActions(runtime, (path) => showPage(new URL(path, appRoot).href));
 
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {

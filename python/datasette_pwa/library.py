@@ -33,6 +33,11 @@ def problem_with(path: str) -> str | None:
     return None
 
 
+def url(ds: Datasette, name: str) -> str:
+    """The database's page, as Datasette itself encodes names in URLs (e.g. "/ds/my~2Fdb")."""
+    return str(ds.urls.database(name))
+
+
 def names(ds: Datasette) -> list[str]:
     """Every name Datasette serves, _memory included, so a new database never takes one."""
     return list(ds.databases)

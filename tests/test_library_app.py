@@ -1,0 +1,298 @@
+"""Your databases, in real Chromium with real OPFS: open, drop, bad files, writes, save back, restart."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import NetworkGuard, launch, wait_ready
+
+
+def make_db(path, rows=50, table="items"):
+    with sqlite3.connect(path) as db:
+        db.execute(f"create table {table} (id integer primary key, name text, size integer)")
+        db.executemany(f"insert into {table} (name, size) values (?, ?)", [(f"item {i}", i) for i in range(rows)])
+    db.close()
+    return path
+
+
+def grant_write_permission(profile, origin):
+    """Pre-grant File System Access write permission: headless Chromium cannot show the prompt."""
+    (profile / "Default").mkdir(parents=True, exist_ok=True)
+    prefs = {"profile": {"content_settings": {"exceptions": {"file_system_write_guard": {f"{origin},*": {"setting": 1}}}}}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
+
+
+def kill_browser(profile):
+    """SIGKILL every Chromium process of this profile: no clean shutdown, as in a crash."""
+    out = subprocess.run(["pgrep", "-f", f"user-data-dir={profile}"], capture_output=True, text=True).stdout
+    for pid in out.split():
+        os.kill(int(pid), signal.SIGKILL)
+    time.sleep(1)
+
+
+def rows_named(path, name):
+    with sqlite3.connect(path) as db:
+        count = db.execute("select count(*) from items where name = ?", [name]).fetchone()[0]
+    db.close()
+    return count
+
+
+def library_names(page):
+    return page.locator("#library .library-name").all_inner_texts()
+
+
+def notices(page):
+    return page.locator("#notices .notice span").all_inner_texts()
+
+
+def open_with_input(page, paths):
+    with page.expect_file_chooser() as chooser:
+        page.click("#open-database")
+    chooser.value.set_files([str(p) for p in paths])
+
+
+def drop(page, paths, x=700, y=400):
+    """A real drag and drop of files from the OS (with file handles), over Datasette's frame."""
+    cdp = page.context.new_cdp_session(page)
+    data = {"items": [], "files": [str(p) for p in paths], "dragOperationsMask": 1}
+    for kind in ("dragEnter", "dragOver", "drop"):
+        cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
+    cdp.detach()
+
+
+def wait_for_library(page, name):
+    page.locator(f"#library li[data-name='{name}']").wait_for()
+
+
+def frame_path(page):
+    return page.evaluate("document.getElementById('frame').contentWindow.location.pathname")
+
+
+def wait_for_frame(page, path_end):
+    page.wait_for_function(
+        "end => { const w = document.getElementById('frame').contentWindow;"
+        " return w.location.pathname.endsWith(end) && w.document.readyState === 'complete'; }",
+        arg=path_end,
+    )
+
+
+@pytest.fixture(scope="module")
+def app(playwright, server, tmp_path_factory):
+    """One profile, write permission pre-granted, the picker hidden so Open uses the <input> fallback."""
+    profile = tmp_path_factory.mktemp("library-profile")
+    grant_write_permission(profile, server.url.rstrip("/"))
+    guard = NetworkGuard()
+    context = launch(playwright, profile, guard)
+    context.add_init_script("delete window.showOpenFilePicker")
+    page = context.pages[0]
+    page.goto(server.url)
+    wait_ready(page)
+    yield page
+    context.close()
+    assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
+
+
+def test_open_several_files_with_the_button(app, tmp_path):
+    first = make_db(tmp_path / "fixtures.db", rows=120)
+    second = make_db(tmp_path / "second.sqlite", rows=7, table="other")
+    open_with_input(app, [first, second])
+    wait_for_library(app, "second")
+    assert {"fixtures", "second"} <= set(library_names(app))
+    wait_for_frame(app, "/ds/second")  # lands on the last database opened
+    frame = app.frame_locator("#frame")
+    frame.locator("a[href$='/ds/second/other']").first.click()
+    wait_for_frame(app, "/ds/second/other")
+    assert frame.locator("table.rows-and-columns tbody tr").count() == 7
+    assert frame.locator("th .dropdown-menu-icon").count() > 0  # Datasette's table.js ran (column menus)
+
+
+def test_same_file_name_gets_a_unique_name(app, tmp_path):
+    make_db(tmp_path / "fixtures.db")
+    open_with_input(app, [tmp_path / "fixtures.db"])
+    wait_for_library(app, "fixtures-2")
+
+
+def test_bad_files_are_reported_and_nothing_is_lost(app, tmp_path):
+    good = make_db(tmp_path / "good-one.db")
+    (tmp_path / "notes.db").write_text("this is a text file, not a database")
+    (tmp_path / "empty.db").write_bytes(b"")
+    full = make_db(tmp_path / "full.db", rows=5000).read_bytes()
+    (tmp_path / "truncated.db").write_bytes(full[: len(full) // 3])
+    corrupt = bytearray(full)
+    corrupt[4096 : 4 * 4096] = os.urandom(3 * 4096)  # pages 2-4: b-tree pages, headers and all
+    (tmp_path / "corrupt.db").write_bytes(bytes(corrupt))
+    hostile = make_db(tmp_path / "<img src=x onerror=window.pwned=1>.db")
+    before = set(library_names(app))
+
+    open_with_input(app, [tmp_path / n for n in ("notes.db", "empty.db", "truncated.db", "corrupt.db")] + [good, hostile])
+    wait_for_library(app, "good-one")
+    messages = " | ".join(notices(app))
+    assert "notes.db was not added: it is not a SQLite database (or it is encrypted)" in messages
+    assert "empty.db was not added: it is empty (0 bytes)" in messages
+    assert "truncated.db was not added" in messages
+    assert "corrupt.db was not added" in messages
+    names = set(library_names(app))
+    assert names - before == {"good-one", "<img src=x onerror=window.pwned=1>"}  # shown as text
+    assert app.evaluate("window.pwned") is None
+    assert app.frame_locator("#frame").locator("body").evaluate("() => window.pwned") is None
+    # The databases that were there are still served.
+    assert app.evaluate("fetch('ds/fixtures/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 100
+
+
+def test_a_wal_mode_file_opens_with_a_warning(app, tmp_path):
+    path = tmp_path / "journal.db"
+    with sqlite3.connect(path) as db:
+        db.execute("pragma journal_mode=wal")
+        db.execute("create table t (x)")
+        db.execute("insert into t values (42)")
+    db.close()
+    open_with_input(app, [path])
+    wait_for_library(app, "journal")
+    assert any("journal.db was in WAL mode" in n for n in notices(app))
+    assert app.evaluate("fetch('ds/journal/t.json?_shape=array').then(r => r.json())") == [{"rowid": 1, "x": 42}]
+
+
+def test_a_file_bigger_than_the_quota_is_refused_with_sizes(app, tmp_path):
+    cdp = app.context.new_cdp_session(app)
+    usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": app.url.split("/ds/")[0], "quotaSize": usage + 2_000_000})
+    try:
+        big = make_db(tmp_path / "toobig.db", rows=200_000)
+        open_with_input(app, [big])
+        app.wait_for_function("() => document.querySelector('#notices').textContent.includes('toobig.db')")
+        assert any("toobig.db" in n and "does not fit" in n and "MB" in n for n in notices(app))
+        assert "toobig" not in library_names(app)
+        assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") < usage + 2_000_000
+    finally:
+        cdp.send("Storage.overrideQuotaForOrigin", {"origin": app.url.split("/ds/")[0]})
+
+
+def test_drop_writes_and_save_back(app, tmp_path):
+    original = make_db(tmp_path / "dropped.db", rows=3)
+    drop(app, [original])
+    wait_for_library(app, "dropped")
+    wait_for_frame(app, "/ds/dropped")
+
+    # Datasette's JSON write API, as the local owner, from the app's page.
+    status = app.evaluate(
+        """() => fetch('ds/dropped/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
+            body: JSON.stringify({row: {name: 'written in the app', size: 99}})}).then(r => r.status)"""
+    )
+    assert status == 201
+
+    app.click("#library li[data-name='dropped'] button[aria-label='Save dropped']")
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved dropped')")
+    with sqlite3.connect(original) as db:
+        assert db.execute("select name from items where size = 99").fetchone() == ("written in the app",)
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    db.close()
+
+    # Someone else changes the file on disk: Save asks before overwriting.
+    with sqlite3.connect(original) as db:
+        db.execute("insert into items (name, size) values ('outside', 1)")
+    db.close()
+    app.click("#library li[data-name='dropped'] button[aria-label='Save dropped']")
+    dialog = app.locator("dialog[open]")
+    dialog.wait_for()
+    assert "dropped.db changed on disk" in dialog.inner_text()
+    dialog.locator("button", has_text="Overwrite").click()
+    deadline = time.time() + 30
+    while rows_named(original, "outside") and time.time() < deadline:
+        time.sleep(0.2)
+    assert rows_named(original, "outside") == 0
+    assert rows_named(original, "written in the app") == 1
+    with sqlite3.connect(original) as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    db.close()
+
+
+def test_save_back_to_a_vanished_file_keeps_the_library_copy(app, tmp_path):
+    original = make_db(tmp_path / "vanishing.db", rows=4)
+    drop(app, [original])
+    wait_for_library(app, "vanishing")
+    original.unlink()
+    app.click("#library li[data-name='vanishing'] button[aria-label='Save vanishing']")
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('vanishing.db is gone')")
+    assert app.evaluate("fetch('ds/vanishing/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 4
+
+
+def test_new_rename_and_remove(app):
+    app.click("#new-database")
+    app.locator("dialog[open] input").fill("scratch")
+    app.locator("dialog[open] button", has_text="Create").click()
+    wait_for_library(app, "scratch")
+    wait_for_frame(app, "/ds/scratch")
+
+    app.click("#library li[data-name='scratch'] button[aria-label='Rename scratch']")
+    app.locator("dialog[open] input").fill("notes")
+    app.locator("dialog[open] button", has_text="Rename").click()
+    wait_for_library(app, "notes")
+    assert "scratch" not in library_names(app)
+
+    app.click("#library li[data-name='notes'] button[aria-label='Remove notes']")
+    app.locator("dialog[open] button", has_text="Remove").click()
+    app.wait_for_function("() => !document.querySelector(\"#library li[data-name='notes']\")")
+    assert app.evaluate("fetch('ds/notes.json').then(r => r.status)") == 404
+
+
+def test_library_and_writes_survive_a_killed_browser_offline(playwright, server, tmp_path):
+    profile = tmp_path / "profile"
+    guard = NetworkGuard()
+    context = launch(playwright, profile, guard)
+    page = context.pages[0]
+    page.goto(server.url)
+    wait_ready(page)
+    drop(page, [make_db(tmp_path / "alpha.db"), make_db(tmp_path / "beta.db")])
+    wait_for_library(page, "beta")
+    wait_for_library(page, "alpha")
+    status = page.evaluate(
+        """() => fetch('ds/alpha/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
+            body: JSON.stringify({row: {name: 'survivor', size: 7}})}).then(r => r.status)"""
+    )
+    assert status == 201
+    kill_browser(profile)  # right after the response: the write must already be in OPFS
+
+    context = launch(playwright, profile, guard, offline=True)
+    page = context.pages[0]
+    page.goto(server.url)
+    wait_ready(page)
+    assert {"alpha", "beta"} <= set(library_names(page))
+    rows = page.evaluate("fetch('ds/alpha/items.json?_shape=array&name=survivor').then(r => r.json())")
+    assert [(r["name"], r["size"]) for r in rows] == [("survivor", 7)]
+    context.close()
+    assert guard.outside == []
+
+
+@pytest.fixture(scope="session")
+def huge_db(tmp_path_factory):
+    """A 1.5 GB database, generated once per run."""
+    path = tmp_path_factory.mktemp("huge") / "huge.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table blobs (id integer primary key, label text, payload blob)")
+        db.execute(
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500000) "
+            "insert into blobs select i, 'row ' || i, randomblob(1000) from n"
+        )
+    db.close()
+    assert path.stat().st_size > 1_500_000_000
+    return path
+
+
+@pytest.mark.slow
+def test_a_1_5_gb_database_opens_and_browses(app, huge_db):
+    open_with_input(app, [huge_db])
+    app.locator("#imports progress").wait_for()  # streamed with a progress bar
+    wait_for_library(app, "huge")
+    wait_for_frame(app, "/ds/huge")
+    frame = app.frame_locator("#frame")
+    frame.locator("a[href$='/ds/huge/blobs']").first.click()
+    wait_for_frame(app, "/ds/huge/blobs")
+    assert frame.locator("table.rows-and-columns tbody tr").count() > 0
+    app.click("#library li[data-name='huge'] button[aria-label='Remove huge']")
+    app.locator("dialog[open] button", has_text="Remove").click()
+    app.wait_for_function("() => !document.querySelector(\"#library li[data-name='huge']\")")
