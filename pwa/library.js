@@ -25,7 +25,7 @@ export async function mountLibrary(pyodide, ds) {
   for (const record of await records.all()) {
     try {
       await directory.getFileHandle(record.file);
-      await openDatabase(record.file);
+      await openReleased(record.file);
       await py.add(ds, record.name, pathOf(record));
     } catch (error) {
       notices.push(`${record.name} could not be opened (${error.message}); it is still in the library.`);
@@ -158,6 +158,22 @@ async function takeSnapshot(name) {
     closeDatabase(SNAPSHOT);
   }
   return (await directory.getFileHandle(SNAPSHOT)).getFile();
+}
+
+// A window that just handed the library over is still closing its worker's file handles.
+const HANDOVER_MS = 5000;
+
+/** openDatabase, retried while another worker (of a window that just let go) still holds the file. */
+async function openReleased(fileName) {
+  const deadline = Date.now() + HANDOVER_MS;
+  for (;;) {
+    try {
+      return await openDatabase(fileName);
+    } catch (error) {
+      if (Date.now() > deadline || error.cause?.name !== "NoModificationAllowedError") throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Stream a File into OPFS, reporting progress; on abort the partial copy is never committed. */

@@ -10,6 +10,7 @@ export const MSG = Object.freeze({
   REQUEST: "request",
   // worker -> shell, shell -> sw reply port:
   // {type, id, status, headers: [[name, value]...], body: ArrayBuffer}  or  {type, id, error: string}
+  // or, from a shell whose worker no longer serves the library, {type, id, notOwner: true}
   RESPONSE: "response",
   // shell -> worker: {type, baseUrl}  (the absolute path Datasette is mounted at, e.g. "/ds/")
   BOOT: "boot",
@@ -19,6 +20,10 @@ export const MSG = Object.freeze({
   READY: "ready",
   // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
   FAILED: "failed",
+  // shell -> sw, when its worker starts serving the library: {type}
+  OWNER: "owner",
+  // sw -> shell (with a reply MessagePort), after the sw restarted or the owner changed: {type}; reply: boolean
+  WHO_OWNS: "who-owns",
   // sw -> every window while it installs: {type, loaded: bytes, total: bytes}
   PRECACHE_PROGRESS: "precache-progress",
   // shell -> worker: {type, id, method: one of LIBRARY, args: [...]}
@@ -42,6 +47,9 @@ export const LIBRARY = Object.freeze({
   SAVE_TO: "saveTo",
   SNAPSHOT: "snapshot",
 });
+
+// The Web Lock held by the one window whose worker serves the library (ownership.js).
+export const LIBRARY_LOCK = "datasette-pwa-library";
 
 // Where Datasette's pages live, relative to the app's scope.
 export const DS_PATH = "ds/";

@@ -42,10 +42,20 @@ export class Runtime extends EventTarget {
     return this.#ready;
   }
 
+  /** Whether a worker is running (this window owns the library). */
+  get running() {
+    return this.#worker !== null;
+  }
+
+  /** Stop the worker (another window takes over); requests still waiting get `reason` as their error. */
+  stop(reason) {
+    this.#stopWorker(reason);
+  }
+
   /** Relay one request from the service worker; the answer goes back on its reply port. */
   relay(request, replyPort) {
     if (!this.#worker) {
-      replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, error: "Datasette is not running: use Restart." });
+      replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, notOwner: true });
       return;
     }
     this.#pending.set(request.id, replyPort);

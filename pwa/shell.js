@@ -5,6 +5,7 @@ import { Workbox } from "./vendor/workbox-window.mjs";
 import { LibraryActions } from "./library-actions.js";
 import { notice } from "./library-view.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
+import { ownLibrary } from "./ownership.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
@@ -25,6 +26,7 @@ async function installServiceWorker() {
   });
   navigator.serviceWorker.addEventListener("message", ({ data, ports }) => {
     if (data.type === MSG.REQUEST) runtime.relay(data, ports[0]);
+    else if (data.type === MSG.WHO_OWNS) ports[0].postMessage(runtime.running);
     else if (data.type === MSG.PRECACHE_PROGRESS && firstInstall) {
       view.showProgress("Downloading the app", data.loaded, data.total, "bytes");
     }
@@ -37,39 +39,50 @@ async function installServiceWorker() {
   }
 }
 
-/** Boot Datasette and show the page this window was opened at (or Datasette's home page). */
+/** Boot Datasette on the library and show the page this window was opened at (or Datasette's home page). */
 async function startDatasette() {
   view.showProgress("Starting Python");
-  runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
-  runtime.addEventListener("crash", ({ detail }) => view.showFailure(detail.error.message, restart));
   const { versions, notices } = await runtime.start();
+  navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
   notices.forEach((text) => notice(text, "error"));
   await library.refresh();
   showPage(initialPage());
-  enableLibrary();
+  setLibraryEnabled(true);
   view.setStatus("Ready");
 }
 
-/** Turn on the ways to open files, now that the worker can take them. */
-function enableLibrary() {
-  const openButton = document.getElementById("open-database");
-  const newButton = document.getElementById("new-database");
-  const open = async () => library.open(await pickFiles(document.getElementById("file-input")));
-  openButton.onclick = open;
-  newButton.onclick = () => library.create();
-  openButton.disabled = newButton.disabled = false;
+/** Another window took the library over: let go of it. */
+function stopDatasette() {
+  runtime.stop("Datasette moved to another window.");
+  setLibraryEnabled(false);
+}
+
+function setLibraryEnabled(enabled) {
+  for (const id of ["open-database", "new-database"]) document.getElementById(id).disabled = !enabled;
+}
+
+/** The ways to open files. Files given to a window that does not own the library make it take over first. */
+function acceptFiles(ownership) {
+  const openFiles = async (items) => {
+    if (!items.length) return;
+    if (!runtime.running) await ownership.takeOver();
+    await library.open(items);
+  };
+  const open = async () => openFiles(await pickFiles(document.getElementById("file-input")));
+  document.getElementById("open-database").onclick = open;
+  document.getElementById("new-database").onclick = () => library.create();
   const shortcut = (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "o") {
       event.preventDefault();
-      open();
+      if (runtime.running) open();
     }
   };
   // Keys typed while Datasette's page has focus go to the frame's window.
   window.addEventListener("keydown", shortcut);
   view.frame().addEventListener("load", () => view.frame().contentWindow.addEventListener("keydown", shortcut));
-  acceptDrops(document.getElementById("drop-overlay"), view.frame(), (items) => library.open(items));
-  acceptLaunches((items) => library.open(items));
+  acceptDrops(document.getElementById("drop-overlay"), view.frame(), openFiles);
+  acceptLaunches(openFiles);
 }
 
 async function restart() {
@@ -94,7 +107,7 @@ function showPage(url) {
   view.showFrame();
 }
 
-/** Keep the address bar, title and database list in step with the framed page. */
+/** Keep the address bar and title in step with the framed page. */
 function followFrame() {
   const frame = view.frame();
   frame.addEventListener("load", async () => {
@@ -107,9 +120,13 @@ function followFrame() {
 
 async function main() {
   followFrame();
+  runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
+  runtime.addEventListener("crash", ({ detail }) => view.showFailure(detail.error.message, restart));
   try {
     await installServiceWorker();
-    await startDatasette();
+    const ownership = ownLibrary({ start: startDatasette, stop: stopDatasette, elsewhere: view.showElsewhere });
+    acceptFiles(ownership);
+    await ownership.owned;
   } catch (error) {
     view.showFailure(error.message, restart);
   }

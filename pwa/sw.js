@@ -15,6 +15,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const dsPrefix = new URL(DS_PATH, self.registration.scope).pathname;
 let nextId = 1;
+// The window whose worker serves the library; forgotten when this service worker restarts, then asked for again.
+let ownerId = null;
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === MSG.OWNER) ownerId = event.source.id;
+});
 
 addPlugins([{ fetchDidSucceed: async ({ response }) => countDownload(response) }]);
 precacheAndRoute(self.__WB_MANIFEST);
@@ -53,18 +59,52 @@ async function shellPage() {
   return new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
-/** The app window whose worker answers: the focused one if any. */
+/** The app window whose worker serves the library, waited for while no window has it (one may be booting). */
 async function findShell() {
+  const deadline = Date.now() + RELAY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const known = ownerId && (await self.clients.get(ownerId));
+    if (known) return known;
+    ownerId = await askWindows();
+    if (!ownerId) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
+
+/** Ask every app window whether it owns the library; the id of the one that does, or null. */
+async function askWindows() {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const shells = windows.filter((c) => c.frameType === "top-level");
-  return shells.find((c) => c.focused) ?? shells.find((c) => c.visibilityState === "visible") ?? shells[0];
+  const answers = windows.map(
+    (client) =>
+      new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = ({ data }) => resolve(data ? client.id : null);
+        setTimeout(() => resolve(null), 1000); // a window still loading answers later, on a next round
+        client.postMessage({ type: MSG.WHO_OWNS }, [channel.port2]);
+      }),
+  );
+  return (await Promise.all(answers)).find(Boolean) ?? null;
 }
 
 /** Send the request to the Datasette worker and turn its answer into a real Response. */
 async function relay(request) {
-  const shell = await findShell();
-  if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
   const body = ["GET", "HEAD"].includes(request.method) ? null : await request.arrayBuffer();
+  let reply;
+  do {
+    const shell = await findShell();
+    if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
+    reply = await ask(shell, request, body?.slice(0));
+    if (reply.notOwner) ownerId = null; // it handed the library to another window since
+  } while (reply.notOwner);
+  if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
+  return new Response(reply.status === 304 || reply.status === 204 ? null : reply.body, {
+    status: reply.status,
+    headers: reply.headers,
+  });
+}
+
+/** Post one request to a shell and wait for its answer on a reply port. */
+function ask(shell, request, body) {
   const message = {
     type: MSG.REQUEST,
     id: nextId++,
@@ -79,13 +119,7 @@ async function relay(request) {
     setTimeout(() => resolve({ error: `No answer from Datasette after ${RELAY_TIMEOUT_MS / 1000} seconds.` }), RELAY_TIMEOUT_MS);
   });
   shell.postMessage(message, body ? [channel.port2, body] : [channel.port2]);
-  const reply = await answer;
-  channel.port1.close();
-  if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
-  return new Response(reply.status === 304 || reply.status === 204 ? null : reply.body, {
-    status: reply.status,
-    headers: reply.headers,
-  });
+  return answer.finally(() => channel.port1.close());
 }
 
 /** A readable error page for what Datasette itself cannot report. */

@@ -5,9 +5,14 @@ const $ = (id) => document.getElementById(id);
 
 const MB = 1024 * 1024;
 
+/** Show one of the main area's views: the frame or one of the panels over it. */
+function show(id) {
+  for (const view of ["frame", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
+}
+
 /** Show a boot stage; with loaded/total, a determinate bar ("4.1 / 13.4 MB" when bytes). */
 export function showProgress(stage, loaded, total, unit = "") {
-  $("boot").hidden = false;
+  show("boot");
   $("boot-stage").textContent = stage;
   const bar = $("boot-bar");
   if (total) {
@@ -24,19 +29,25 @@ export function showProgress(stage, loaded, total, unit = "") {
 
 /** Hide boot progress and show Datasette's frame. */
 export function showFrame() {
-  $("boot").hidden = true;
-  $("failure").hidden = true;
-  $("frame").hidden = false;
+  show("frame");
 }
 
 /** Replace everything with a readable failure and a Restart button. */
 export function showFailure(message, onRestart) {
-  $("boot").hidden = true;
-  $("frame").hidden = true;
-  $("failure").hidden = false;
+  show("failure");
   $("failure-detail").textContent = message;
   $("restart").onclick = onRestart;
   setStatus("Datasette stopped");
+}
+
+/** This window does not own the library: say where Datasette is and offer to bring it here. */
+export function showElsewhere(takeOver) {
+  show("elsewhere");
+  $("take-over").onclick = () => {
+    showProgress("Waiting for the other window");
+    takeOver();
+  };
+  setStatus("Open in another window");
 }
 
 export function setStatus(text) {
