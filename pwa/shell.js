@@ -66,6 +66,7 @@ function setLibraryEnabled(enabled) {
 function acceptFiles(ownership) {
   const openFiles = async (items) => {
     if (!items.length) return;
+    await ownership.owned; // this window may still be booting
     if (!runtime.running) await ownership.takeOver();
     await library.open(items);
   };

@@ -283,10 +283,33 @@ def huge_db(tmp_path_factory):
     return path
 
 
+def test_download_a_copy(app, tmp_path):
+    make_db(tmp_path / "downloadable.db", rows=11)
+    open_with_input(app, [tmp_path / "downloadable.db"])
+    wait_for_library(app, "downloadable")
+    with app.expect_download() as download:
+        app.click("#library li[data-name='downloadable'] button[aria-label='Download downloadable']")
+    assert download.value.suggested_filename == "downloadable.db"
+    copy = tmp_path / "copy.db"
+    download.value.save_as(copy)
+    with sqlite3.connect(copy) as db:
+        assert db.execute("select count(*) from items").fetchone() == (11,)
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    db.close()
+
+
 @pytest.mark.slow
 def test_a_1_5_gb_database_opens_and_browses(app, huge_db):
+    # Cancel part way: nothing half-imported is left.
+    usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")
     open_with_input(app, [huge_db])
     app.locator("#imports progress").wait_for()  # streamed with a progress bar
+    app.locator("#imports button", has_text="Cancel").click()
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Opening huge.db was cancelled')")
+    assert "huge" not in library_names(app)
+    assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") < usage + 100_000_000
+
+    open_with_input(app, [huge_db])
     wait_for_library(app, "huge")
     wait_for_frame(app, "/ds/huge")
     frame = app.frame_locator("#frame")

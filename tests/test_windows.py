@@ -1,0 +1,56 @@
+"""Two windows of the app, and files opened from the OS with the installed app."""
+
+from conftest import launch, wait_ready
+from test_library_app import make_db, wait_for_frame, wait_for_library
+
+
+def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
+    context = launch(playwright, tmp_path / "profile")
+    try:
+        first = context.pages[0]
+        first.goto(server.url)
+        wait_ready(first)
+        drop_path = make_db(tmp_path / "shared.db", rows=9)
+        with first.expect_file_chooser() as chooser:
+            first.evaluate("delete window.showOpenFilePicker")
+            first.click("#open-database")
+        chooser.value.set_files(str(drop_path))
+        wait_for_library(first, "shared")
+
+        second = context.new_page()
+        second.goto(server.url)
+        second.locator("#elsewhere").wait_for()  # says where Datasette is instead of failing
+        assert "open in another window" in second.inner_text("#elsewhere")
+        count = "fetch('ds/shared/items.json?_shape=array').then(r => r.json()).then(r => r.length)"
+        assert first.evaluate(count) == 9  # the first window still works
+
+        second.click("#take-over")
+        wait_ready(second)
+        wait_for_library(second, "shared")
+        first.locator("#elsewhere").wait_for()
+        assert second.evaluate(count) == 9
+        assert first.evaluate(count) == 9  # relayed to the window that owns the library now
+    finally:
+        context.close()
+
+
+def test_open_with_the_installed_app(playwright, server, tmp_path):
+    context = launch(playwright, tmp_path / "profile")
+    try:
+        page = context.pages[0]
+        page.goto(server.url)
+        wait_ready(page)
+        cdp = context.new_cdp_session(page)
+        manifest_id = cdp.send("Page.getAppManifest")["manifest"]["id"]
+        cdp.send("PWA.install", {"manifestId": manifest_id})
+        cdp = context.new_cdp_session(context.new_page())  # any page can carry the browser's PWA commands
+        page.close()  # the OS opens the file in an app window, not in this tab
+        path = make_db(tmp_path / "launched.sqlite3", rows=3)
+        with context.expect_page() as opened:
+            cdp.send("PWA.launchFilesInApp", {"manifestId": manifest_id, "files": [str(path)]})
+        app = opened.value
+        wait_for_library(app, "launched")
+        wait_for_frame(app, "/ds/launched")
+        assert app.evaluate("fetch('ds/launched/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 3
+    finally:
+        context.close()
