@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import NetworkGuard, launch, wait_ready
+from conftest import NetworkGuard, free_port, launch, wait_ready
 
 
 def make_db(path, rows=50, table="items"):
@@ -127,6 +127,10 @@ def test_bad_files_are_reported_and_nothing_is_lost(app, tmp_path):
     corrupt[4096 : 4 * 4096] = os.urandom(3 * 4096)  # pages 2-4: b-tree pages, headers and all
     (tmp_path / "corrupt.db").write_bytes(bytes(corrupt))
     hostile = make_db(tmp_path / "<img src=x onerror=window.pwned=1>.db")
+    with sqlite3.connect(hostile) as db:
+        db.execute('create table "<script>window.pwned=2</script>" ("<b onmouseover=window.pwned=3>" text)')
+        db.execute('insert into "<script>window.pwned=2</script>" values (\'<img src=x onerror="window.pwned=4">\')')
+    db.close()
     before = set(library_names(app))
 
     open_with_input(app, [tmp_path / n for n in ("notes.db", "empty.db", "truncated.db", "corrupt.db")] + [good, hostile])
@@ -138,10 +142,48 @@ def test_bad_files_are_reported_and_nothing_is_lost(app, tmp_path):
     assert "corrupt.db was not added" in messages
     names = set(library_names(app))
     assert names - before == {"good-one", "<img src=x onerror=window.pwned=1>"}  # shown as text
+    # Browse the hostile database, its table and its row: nothing runs, in the shell or in Datasette's pages.
+    frame = app.frame_locator("#frame")
+    app.click("#library li[data-name='<img src=x onerror=window.pwned=1>'] .library-name")
+    frame.locator("a", has_text="<script>window.pwned=2</script>").first.click()
+    frame.locator("td", has_text='<img src=x onerror="window.pwned=4">').first.wait_for()
+    frame.locator("td a").first.click()  # the row page
+    frame.locator("td", has_text='<img src=x onerror="window.pwned=4">').first.wait_for()
     assert app.evaluate("window.pwned") is None
-    assert app.frame_locator("#frame").locator("body").evaluate("() => window.pwned") is None
+    assert frame.locator("body").evaluate("() => window.pwned") is None
     # The databases that were there are still served.
     assert app.evaluate("fetch('ds/fixtures/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 100
+
+
+def test_writes_cannot_come_from_another_site(app, server):
+    """A page on another origin posting into Datasette (CSRF) is refused before it reaches Datasette.
+
+    Same-site (another port of 127.0.0.1) is the case that matters: a cross-site page's frame is storage-partitioned
+    and never reaches this app's service worker at all.
+    """
+    other_origin = f"http://127.0.0.1:{free_port()}/"
+    before = app.evaluate("fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)")
+    attacker = app.context.new_page()
+    app.context.route(
+        f"{other_origin}attack.html",
+        lambda route: route.fulfill(content_type="text/html", body="<iframe name=target></iframe>"),
+    )
+    attacker.goto(f"{other_origin}attack.html")
+    attacker.evaluate(
+        """action => {
+            const form = Object.assign(document.createElement('form'),
+                {method: 'POST', action, target: 'target', enctype: 'text/plain'});
+            form.append(Object.assign(document.createElement('input'),
+                {name: '{"row": {"name": "forged", "x": "', value: '"}}'}));
+            document.body.append(form);
+            form.submit();
+        }""",
+        f"{server.url}ds/fixtures/items/-/insert",
+    )
+    attacker.frame_locator("iframe").locator("h1", has_text="Refused").wait_for()
+    attacker.close()
+    after = app.evaluate("fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)")
+    assert after == before
 
 
 def test_a_wal_mode_file_opens_with_a_warning(app, tmp_path):
