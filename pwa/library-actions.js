@@ -16,6 +16,7 @@ export class LibraryActions {
       saveAs: (name) => this.saveAs(name),
       download: (name) => this.download(name),
       rename: (name) => this.rename(name),
+      check: (name) => this.check(name),
       remove: (name) => this.remove(name),
     };
   }
@@ -114,6 +115,14 @@ export class LibraryActions {
     await this.#attempt(async () => {
       await this.runtime.call(LIBRARY.SAVE_TO, name, handle);
       ui.notice(`Saved ${name} to ${handle.name}.`);
+    });
+  }
+
+  async check(name) {
+    await this.#attempt(async () => {
+      const problems = await this.runtime.call(LIBRARY.CHECK, name);
+      if (problems.length === 1 && problems[0] === "ok") ui.notice(`${name} passed SQLite's integrity check.`);
+      else ui.notice(`${name} failed SQLite's integrity check: ${problems.join("; ")}`, "error");
     });
   }
 

@@ -25,7 +25,8 @@ function ago(time) {
 }
 
 /**
- * Show the library. actions: {open(db), save(name), saveAs(name), download(name), rename(name), remove(name)}.
+ * Show the library. actions: {open(db), save(name), saveAs(name), download(name), rename(name), check(name),
+ * remove(name)}.
  */
 export function showLibrary(databases, actions) {
   $("library-empty").hidden = databases.length > 0;
@@ -47,6 +48,7 @@ export function showLibrary(databases, actions) {
           action("Save as…", actions.saveAs, "Save a copy to a file"),
           action("Download", actions.download, "Download a copy"),
           action("Rename", actions.rename, "Rename"),
+          action("Check", actions.check, "Run SQLite's integrity check"),
           action("Remove", actions.remove, "Remove from the library"),
         ),
       );

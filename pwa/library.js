@@ -22,7 +22,9 @@ export async function mountLibrary(pyodide, ds) {
   py = pyodide.pyimport("datasette_pwa.library");
   library.ds = ds;
   const notices = [];
-  for (const record of await records.all()) {
+  const all = await records.all();
+  await removeOrphans(all);
+  for (const record of all) {
     try {
       await directory.getFileHandle(record.file);
       await openReleased(record.file);
@@ -140,6 +142,17 @@ const library = {
     return describe(updated);
   },
 
+  /** SQLite's full integrity check: ["ok"] or the problems it found. */
+  async check(name) {
+    await find(name);
+    const result = await py.integrity(library.ds, name);
+    try {
+      return result.toJs();
+    } finally {
+      result.destroy();
+    }
+  },
+
   /** A consistent copy as a File, for downloading. */
   async snapshot(name) {
     await find(name);
@@ -192,6 +205,17 @@ async function copyIn(file, fileName, signal, onProgress) {
   });
   const target = await directory.getFileHandle(fileName, { create: true });
   await file.stream().pipeThrough(counter).pipeTo(await target.createWritable(), { signal });
+}
+
+/**
+ * Delete files no record points to: a copy cut short by a crash or a closed window (its record is only written
+ * once the copy is complete and checked), or a snapshot left behind.
+ */
+async function removeOrphans(all) {
+  const known = new Set(all.flatMap((r) => [r.file, `${r.file}-journal`]));
+  for await (const name of directory.keys()) {
+    if (!known.has(name)) await directory.removeEntry(name).catch(() => {});
+  }
 }
 
 /** Close and delete a library file and its journal, whatever state they are in. */

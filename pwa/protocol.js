@@ -46,6 +46,7 @@ export const LIBRARY = Object.freeze({
   CHECK_ORIGINAL: "checkOriginal",
   SAVE_TO: "saveTo",
   SNAPSHOT: "snapshot",
+  CHECK: "check",
 });
 
 // The Web Lock held by the one window whose worker serves the library (ownership.js).

@@ -52,6 +52,7 @@ def test_add_rename_remove_and_snapshot(tmp_path, good):
     assert [t["name"] for t in json.loads(reply.body)["tables"]] == ["t"]  # listed at once, not a second later
     run_async(library.rename(app.ds, "good", "better"))
     assert "better" in app.ds.databases and "good" not in app.ds.databases
+    assert run_async(library.integrity(app.ds, "better")) == ["ok"]
     target = tmp_path / "snapshot.db"
     run_async(library.snapshot(app.ds, "better", str(target)))
     assert sqlite3.connect(target).execute("select count(*) from t").fetchone() == (500,)

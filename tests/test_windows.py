@@ -54,3 +54,43 @@ def test_open_with_the_installed_app(playwright, server, tmp_path):
         assert app.evaluate("fetch('ds/launched/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 3
     finally:
         context.close()
+
+
+WRITE_300 = """offset => { window.writes = (async () => {
+    const statuses = [];
+    for (let i = 0; i < 300; i++) {
+        const response = await fetch('ds/together/items/-/insert', {method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({row: {id: offset + i, name: 'from window ' + offset, size: i}})});
+        statuses.push(response.status);
+    }
+    return statuses.filter(s => s !== 201).length;
+})(); }"""
+
+
+def test_two_windows_write_at_the_same_time(playwright, server, tmp_path):
+    context = launch(playwright, tmp_path / "profile")
+    try:
+        first = context.pages[0]
+        first.goto(server.url)
+        wait_ready(first)
+        with first.expect_file_chooser() as chooser:
+            first.evaluate("delete window.showOpenFilePicker")
+            first.click("#open-database")
+        chooser.value.set_files(str(make_db(tmp_path / "together.db", rows=0)))
+        wait_for_library(first, "together")
+        second = context.new_page()
+        second.goto(server.url)
+        second.locator("#elsewhere").wait_for()
+
+        # Both windows write at once; every write goes through the one worker that owns the library.
+        first.evaluate(WRITE_300, 1000)
+        second.evaluate(WRITE_300, 2000)
+        assert first.evaluate("window.writes") == 0
+        assert second.evaluate("window.writes") == 0
+        count = "fetch('ds/together/-/query.json?sql=select+count(*)+as+n+from+items&_shape=array').then(r => r.json())"
+        assert first.evaluate(count) == [{"n": 600}]
+        first.click("#library li[data-name='together'] button[aria-label='Check together']")
+        first.wait_for_function("() => document.querySelector('#notices').textContent.includes('together passed')")
+    finally:
+        context.close()

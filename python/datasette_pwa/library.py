@@ -70,6 +70,11 @@ def create_empty(path: str) -> None:
         conn.close()
 
 
+async def integrity(ds: Datasette, name: str) -> list[str]:
+    """SQLite's full integrity check of a served database: ["ok"], or what is wrong."""
+    return await ds.databases[name].execute_fn(lambda conn: [row[0] for row in conn.execute("PRAGMA integrity_check")])
+
+
 async def snapshot(ds: Datasette, name: str, target: str) -> None:
     """A consistent copy of the database at target (which must be empty or absent), taken between writes."""
     # VACUUM cannot run inside the transaction execute_write would open.
