@@ -144,6 +144,11 @@ def stage():
         names.append(wheel.name)
     names.append(zip_package(ROOT / "python" / "datasette_pwa", DIST / "wheels" / "datasette_pwa.zip"))
     (DIST / "wheels" / "index.json").write_text(json.dumps(names, indent=1) + "\n")
+    # One id for everything in this build: the worker passes it to Datasette (/-/versions), the shell shows it.
+    digest = hashlib.sha256()
+    for path in sorted(p for p in DIST.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(DIST).as_posix().encode() + b"\0" + path.read_bytes())
+    (DIST / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
 
 
 def zip_package(package, target):
@@ -190,7 +195,7 @@ def check():
     if precached != files:
         problems.append(f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}")
     wheels = json.loads((DIST / "wheels/index.json").read_text())
-    for required in ["index.html", "shell.js", "worker.js", "manifest.webmanifest", "pyodide/pyodide-lock.json",
+    for required in ["index.html", "shell.js", "worker.js", "manifest.webmanifest", "build.json", "pyodide/pyodide-lock.json",
                      *[f"pyodide/{n}" for n in PYODIDE_FILES],
                      *[f"wheels/{w}" for w in wheels]]:
         if required not in precached:

@@ -12,11 +12,14 @@ export const MSG = Object.freeze({
   // {type, id, status, headers: [[name, value]...], body: ArrayBuffer}  or  {type, id, error: string}
   // or, from a shell whose worker no longer serves the library, {type, id, notOwner: true}
   RESPONSE: "response",
+  // shell -> worker, every few seconds once it is ready: {type}; the worker answers PONG: {type}
+  PING: "ping",
+  PONG: "pong",
   // shell -> worker: {type, baseUrl}  (the absolute path Datasette is mounted at, e.g. "/ds/")
   BOOT: "boot",
   // worker -> shell: {type, stage: string, loaded?: number, total?: number}
   PROGRESS: "progress",
-  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide}, notices: [string]}
+  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide, build}, notices: [string]}
   READY: "ready",
   // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
   FAILED: "failed",

@@ -2,8 +2,15 @@
 // and fails pending requests cleanly when the worker dies or is restarted.
 import { MSG } from "./protocol.js";
 
+// The worker answers PING between tasks. Datasette stops any SQL after a second (sql_time_limit_ms), so silence this
+// long outside a library call (which may run VACUUM or integrity_check over gigabytes) means it hung or died.
+const HEARTBEAT_MS = 2000;
+const HUNG_MS = 15_000;
+
 export class Runtime extends EventTarget {
   #worker = null;
+  #heartbeat = null;
+  #lastPong = 0;
   #pending = new Map(); // request id -> reply MessagePort of the service worker
   #calls = new Map(); // call id -> {resolve, reject}
   #nextCall = 1;
@@ -23,6 +30,7 @@ export class Runtime extends EventTarget {
     this.#ready = new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => {
         if (data.type === MSG.RESPONSE) this.#answer(data);
+        else if (data.type === MSG.PONG) this.#lastPong = Date.now();
         else if (data.type === MSG.RESULT) this.#settle(data);
         else if (data.type === MSG.PROGRESS) this.#emit("progress", data);
         else if (data.type === MSG.IMPORT_PROGRESS) this.#emit("import-progress", data);
@@ -37,7 +45,7 @@ export class Runtime extends EventTarget {
       };
     });
     // Attach a handler so a failed boot before anyone awaits does not become an unhandled rejection.
-    this.#ready.catch(() => {});
+    this.#ready.then(() => this.#listenForPulse(worker), () => {});
     worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl });
     return this.#ready;
   }
@@ -86,6 +94,17 @@ export class Runtime extends EventTarget {
     port.postMessage(response, response.body ? [response.body] : []);
   }
 
+  /** Ping the worker; restart it (as a crash) when it stays silent while no library call is running. */
+  #listenForPulse(worker) {
+    if (worker !== this.#worker) return;
+    this.#lastPong = Date.now();
+    this.#heartbeat = setInterval(() => {
+      if (this.#calls.size > 0) this.#lastPong = Date.now();
+      if (Date.now() - this.#lastPong > HUNG_MS) this.#crashed(new Error("Datasette stopped responding."));
+      else worker.postMessage({ type: MSG.PING });
+    }, HEARTBEAT_MS);
+  }
+
   #crashed(error) {
     this.#stopWorker(`The Datasette worker stopped: ${error.message}`);
     this.#emit("crash", { error });
@@ -93,6 +112,7 @@ export class Runtime extends EventTarget {
 
   /** Terminate the worker and answer every request still waiting on it with an error. */
   #stopWorker(reason) {
+    clearInterval(this.#heartbeat);
     this.#worker?.terminate();
     this.#worker = null;
     for (const [id, port] of this.#pending) port.postMessage({ type: MSG.RESPONSE, id, error: reason });

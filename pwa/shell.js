@@ -23,7 +23,10 @@ async function installServiceWorker() {
   const wb = new Workbox(new URL("sw.js", appRoot).href);
   wb.addEventListener("controlling", (event) => {
     if (!event.isUpdate && firstInstall) view.toast("Ready to work offline");
+    // Every window of the old version reloads into the new one, whichever window accepted the update.
+    if (event.isUpdate) location.reload();
   });
+  wb.addEventListener("waiting", () => view.offerUpdate(() => wb.messageSkipWaiting()));
   navigator.serviceWorker.addEventListener("message", ({ data, ports }) => {
     if (data.type === MSG.REQUEST) runtime.relay(data, ports[0]);
     else if (data.type === MSG.WHO_OWNS) ports[0].postMessage(runtime.running);
@@ -122,7 +125,10 @@ function followFrame() {
 async function main() {
   followFrame();
   runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
-  runtime.addEventListener("crash", ({ detail }) => view.showFailure(detail.error.message, restart));
+  runtime.addEventListener("crash", ({ detail }) => {
+    notice(`Datasette stopped (${detail.error.message}) and was restarted. A page that was loading may need a reload.`, "error");
+    restart();
+  });
   try {
     await installServiceWorker();
     const ownership = ownLibrary({ start: startDatasette, stop: stopDatasette, elsewhere: view.showElsewhere });

@@ -20,6 +20,8 @@ let ownerId = null;
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === MSG.OWNER) ownerId = event.source.id;
+  // workbox-window's messageSkipWaiting(), sent when the user accepts an update.
+  if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
 });
 
 addPlugins([{ fetchDidSucceed: async ({ response }) => countDownload(response) }]);

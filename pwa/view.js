@@ -54,8 +54,18 @@ export function setStatus(text) {
   $("status").textContent = text;
 }
 
-export function setVersions({ datasette, python, sqlite, pyodide }) {
-  $("versions").textContent = `Datasette ${datasette} · Python ${python} · SQLite ${sqlite} · Pyodide ${pyodide}`;
+export function setVersions({ datasette, python, sqlite, pyodide, build }) {
+  $("versions").textContent =
+    `Datasette ${datasette} · Python ${python} · SQLite ${sqlite} · Pyodide ${pyodide} · build ${build}`;
+}
+
+/** A new version is installed and waiting: offer it (open databases are safe: every write is already on disk). */
+export function offerUpdate(onAccept) {
+  $("update").hidden = false;
+  $("update-now").onclick = () => {
+    $("update-now").disabled = true;
+    onAccept();
+  };
 }
 
 /** Mirror the framed page's title in the title bar and the window title. */

@@ -41,7 +41,7 @@ async function initPackages() {
 async function initDatasette(baseUrl) {
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
-  app = await start(baseUrl);
+  app = await start(baseUrl, build.id);
 }
 
 /** Boot step 4: the databases in the library, from OPFS. */
@@ -50,7 +50,10 @@ async function initLibrary() {
   return mountLibrary(pyodide, app.ds);
 }
 
+let build; // {id}: this worker's files and the service worker's precache come from this build
+
 async function boot(baseUrl) {
+  build = await (await fetch("./build.json")).json();
   await initRuntime();
   await initPackages();
   await initDatasette(baseUrl);
@@ -61,7 +64,7 @@ async function boot(baseUrl) {
         "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
     ),
   );
-  return { versions: { ...versions, pyodide: pyodide.version }, notices };
+  return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices };
 }
 
 /** Answer one relayed request; Datasette's own error pages come back as ordinary responses. */
@@ -106,5 +109,7 @@ onmessage = ({ data }) => {
     handle(data).catch((error) => postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) }));
   } else if (data.type === MSG.CALL) {
     call(data);
+  } else if (data.type === MSG.PING) {
+    postMessage({ type: MSG.PONG });
   }
 };

@@ -12,7 +12,7 @@ CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 
 
 def native_csv(sql):
     """The same query's CSV from Datasette 1.0a41 under CPython, through the same package."""
-    app = run_async(start("/ds/"))
+    app = run_async(start("/ds/", "test"))
     reply = run_async(app.handle("GET", f"http://127.0.0.1/ds/_memory/-/query.csv?sql={quote_plus(sql)}", [], None))
     assert reply.status == 200
     return reply.body

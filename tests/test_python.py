@@ -20,7 +20,7 @@ def app(tmp_path_factory):
     with sqlite3.connect(path) as db:
         db.execute("create table things (id integer primary key, name text, data blob)")
         db.executemany("insert into things values (?, ?, ?)", [(i, f"thing {i}", BLOB) for i in range(120)])
-    return run_async(start("/ds/", [str(path)]))
+    return run_async(start("/ds/", "test", [str(path)]))
 
 
 def get(app, path, method="GET", headers=(), body=None):

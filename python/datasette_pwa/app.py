@@ -56,10 +56,14 @@ class App:
         return Reply(response.status_code, response.headers.multi_items(), content)
 
 
-async def start(base_url: str, databases: list[str] = ()) -> App:
-    """Start Datasette for the app at base_url (e.g. "/ds/" or "/sub/ds/") serving these database files."""
+async def start(base_url: str, build_id: str, databases: list[str] = ()) -> App:
+    """Start Datasette for the app at base_url (e.g. "/ds/" or "/sub/ds/") serving these database files.
+
+    build_id names the app build (build.py), shown by /-/versions.
+    """
     ds = Datasette(
         list(databases),
+        version_note=f"datasette-pwa build {build_id}",
         # Always offer _memory for scratch SQL, as `datasette` does when given no files.
         memory=True,
         # Pyodide has no threads: run SQL on the event loop. Given as config, as `datasette serve --setting` does.

@@ -1,0 +1,74 @@
+"""A new build deployed to the same URL: the app keeps working, offers the update, and the library survives it."""
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import threading
+
+from build import Handler
+from conftest import ROOT, launch, wait_ready
+from test_library_app import make_db, wait_for_library
+
+SOURCES = ["build.py", "pyproject.toml", "package.json", "package-lock.json", "wheels.lock", "manifest.webmanifest",
+           "pwa", "python"]
+
+
+def build_copy(repo, site):
+    """Build the copied project and deploy its dist/ to the served site, replacing what was there."""
+    result = subprocess.run([sys.executable, "build.py"], cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(repo / "dist", site)
+    return json.loads((site / "build.json").read_text())["id"]
+
+
+def test_update_to_a_new_build(playwright, dist, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in SOURCES:
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, repo / name)
+    for cached in ["node_modules", ".cache"]:  # the same downloads: no network needed
+        (repo / cached).symlink_to(ROOT / cached)
+    site = tmp_path / "site"
+    version_a = build_copy(repo, site)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+
+    context = launch(playwright, tmp_path / "profile")
+    try:
+        page = context.pages[0]
+        page.goto(url)
+        page.locator(".toast", has_text="Ready to work offline").wait_for()  # said once installed
+        wait_ready(page)
+        assert f"build {version_a}" in page.inner_text("#versions")
+        with page.expect_file_chooser() as chooser:
+            page.evaluate("delete window.showOpenFilePicker")
+            page.click("#open-database")
+        chooser.value.set_files(str(make_db(tmp_path / "kept.db", rows=5)))
+        wait_for_library(page, "kept")
+
+        # Version B is deployed; the open window finds it on its next navigation.
+        with open(repo / "pwa" / "shell.css", "a") as css:
+            css.write("\n/* version B */\n")
+        version_b = build_copy(repo, site)
+        assert version_b != version_a
+        page.reload()
+        wait_ready(page)
+        page.locator("#update").wait_for()
+        versions = "fetch('ds/-/versions.json').then(r => r.json()).then(v => v.datasette.note)"
+        assert page.evaluate(versions) == f"datasette-pwa build {version_a}"  # still the old version, working
+
+        page.click("#update-now")
+        page.wait_for_function("b => document.querySelector('#versions').textContent.includes(b)", arg=version_b)
+        wait_ready(page)
+        assert page.evaluate(versions) == f"datasette-pwa build {version_b}"
+        wait_for_library(page, "kept")
+        assert page.evaluate("fetch('ds/kept/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 5
+    finally:
+        context.close()
+        server.shutdown()
