@@ -19,3 +19,13 @@ def test_manifest_declares_sqlite_file_handlers_and_icons(app_page):
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
     assert manifest["display"] == "standalone"
     assert manifest["start_url"] == "./" and manifest["scope"] == "./"
+
+
+def test_the_shell_runs_no_inline_script(app_page):
+    policy = app_page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy
+    app_page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = 1';"
+        " document.head.append(s); }"
+    )
+    assert app_page.evaluate("window.inlineRan") is None

@@ -214,6 +214,30 @@ def test_a_file_bigger_than_the_quota_is_refused_with_sizes(app, tmp_path):
         cdp.send("Storage.overrideQuotaForOrigin", {"origin": app.url.split("/ds/")[0]})
 
 
+def test_a_write_that_fills_the_disk_fails_clearly_and_loses_nothing(app, tmp_path):
+    make_db(tmp_path / "tight.db", rows=20)
+    open_with_input(app, [tmp_path / "tight.db"])
+    wait_for_library(app, "tight")
+    origin = app.url.split("/ds/")[0]
+    cdp = app.context.new_cdp_session(app)
+    usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": usage + 500_000})
+    try:
+        reply = app.evaluate(
+            """() => fetch('ds/tight/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
+                body: JSON.stringify({rows: Array.from({length: 15}, (_, i) => ({name: 'x'.repeat(100000), size: i}))})})
+                .then(async r => [r.status, await r.json()])"""
+        )
+    finally:
+        cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin})
+    status, body = reply
+    assert status >= 400 and "database or disk is full" in " ".join(body["errors"]), body
+    # Still readable, consistent, and unchanged: the transaction rolled back.
+    assert app.evaluate("fetch('ds/tight/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 20
+    app.click("#library li[data-name='tight'] button[aria-label='Check tight']")
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('tight passed')")
+
+
 def test_drop_writes_and_save_back(app, tmp_path):
     original = make_db(tmp_path / "dropped.db", rows=3)
     drop(app, [original])
