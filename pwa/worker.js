@@ -2,8 +2,10 @@
 // starts Datasette (python/datasette_pwa) on the library's databases, answers REQUEST messages through it,
 // and runs the library's CALLs.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import createPyodideModule from "./pyodide/pyodide.asm.mjs";
 import { flushWrites, libraryMethods, mountLibrary } from "./library.js";
 import { MSG } from "./protocol.js";
+import { dropSnapshot, readSnapshot, saveSnapshot } from "./snapshot.js";
 
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
@@ -13,14 +15,39 @@ function progress(stage, loaded, total) {
   postMessage({ type: MSG.PROGRESS, stage, loaded, total });
 }
 
-/** Boot step 1: the Python runtime, from same-origin files only. */
+/** Boot step 1: the Python runtime, from same-origin files only: from this build's snapshot when there is one. */
 async function initRuntime() {
   progress("Starting Python");
-  pyodide = await loadPyodide({
+  const options = {
     indexURL: new URL("./pyodide/", import.meta.url).href,
     stdout: (line) => console.log(line),
     stderr: (line) => console.warn(line),
-  });
+  };
+  const snapshot = await readSnapshot(build.id).catch(() => null);
+  if (snapshot) {
+    try {
+      // The snapshot is bigger than the module's initial memory, and restoring it does not grow the memory
+      // (pyodide issue 6254: "offset is out of bounds"): grow it as soon as the module exists.
+      const createModule = async (settings) => {
+        const module = await createPyodideModule(settings);
+        module.growMemory(snapshot.length);
+        return module;
+      };
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot, createPyodideModule: createModule });
+      return true;
+    } catch (error) {
+      console.warn("Could not restore the memory snapshot; starting normally.", error);
+      await dropSnapshot();
+    }
+  }
+  pyodide = await loadPyodide({ ...options, _makeSnapshot: true });
+  return false;
+}
+
+/** After a normal boot: import Datasette, snapshot the interpreter, and keep the snapshot for the next start. */
+function snapshotAfterImports() {
+  pyodide.runPython("import datasette_pwa.app, datasette_pwa.library");
+  return pyodide.makeMemorySnapshot();
 }
 
 /** Boot step 2: unpack Datasette, its dependencies and our package into site-packages. */
@@ -53,11 +80,23 @@ async function initLibrary() {
 let build; // {id}: this worker's files and the service worker's precache come from this build
 
 async function boot(baseUrl) {
+  const t0 = performance.now();
+  const marks = {};
+  const mark = (name) => (marks[name] = Math.round(performance.now() - t0));
   build = await (await fetch("./build.json")).json();
-  await initRuntime();
+  const restored = await initRuntime();
+  mark("runtime");
+  // Site-packages live in the Emscripten filesystem, which a memory snapshot does not hold: unpack them either way.
   await initPackages();
+  mark("packages");
+  const snapshot = restored ? null : snapshotAfterImports();
+  mark("imports");
   await initDatasette(baseUrl);
+  mark("datasette");
   const notices = await initLibrary();
+  mark("library");
+  console.log("boot", restored ? "from snapshot" : "normal", JSON.stringify(marks));
+  if (snapshot) saveSnapshot(build.id, snapshot).catch((error) => console.warn("Could not keep the snapshot", error));
   const versions = JSON.parse(
     pyodide.runPython(
       "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +
