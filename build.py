@@ -176,9 +176,11 @@ def zip_package(package, target):
 def service_worker():
     """Bundle pwa/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
     precache_bytes = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
+    build_id = json.loads((DIST / "build.json").read_text())["id"]
     say(f"bundling the service worker (precache {precache_bytes / 1e6:.1f} MB)")
     run(["npx", "--no-install", "esbuild", "pwa/sw.js", "--bundle", "--format=iife", "--minify",
-         f"--define:globalThis.PRECACHE_BYTES={precache_bytes}", f"--outfile={CACHE / 'sw.bundle.js'}",
+         f"--define:globalThis.PRECACHE_BYTES={precache_bytes}", f"--define:globalThis.BUILD_ID=\"{build_id}\"",
+         f"--outfile={CACHE / 'sw.bundle.js'}",
          "--log-level=warning"], what="esbuild of pwa/sw.js")
     say("workbox injectManifest")
     run(["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"], what="workbox injectManifest")

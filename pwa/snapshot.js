@@ -6,10 +6,10 @@ const CACHE = "datasette-pwa-snapshots";
 
 const key = (buildId) => new URL(`./snapshot/${buildId}`, import.meta.url).href;
 
-/** The snapshot saved for this build, or null. */
+/** The snapshot saved for this build as a promise of its bytes (so reading overlaps other work), or null. */
 export async function readSnapshot(buildId) {
   const response = await (await caches.open(CACHE)).match(key(buildId));
-  return response ? new Uint8Array(await response.arrayBuffer()) : null;
+  return response ? response.arrayBuffer().then((buffer) => new Uint8Array(buffer)) : null;
 }
 
 /** Keep this build's snapshot, and only this build's. */

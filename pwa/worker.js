@@ -29,8 +29,8 @@ async function initRuntime() {
       // The snapshot is bigger than the module's initial memory, and restoring it does not grow the memory
       // (pyodide issue 6254: "offset is out of bounds"): grow it as soon as the module exists.
       const createModule = async (settings) => {
-        const module = await createPyodideModule(settings);
-        module.growMemory(snapshot.length);
+        const [module, bytes] = await Promise.all([createPyodideModule(settings), snapshot]);
+        module.growMemory(bytes.length);
         return module;
       };
       pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot, createPyodideModule: createModule });
@@ -50,18 +50,19 @@ function snapshotAfterImports() {
   return pyodide.makeMemorySnapshot();
 }
 
-/** Boot step 2: unpack Datasette, its dependencies and our package into site-packages. */
-async function initPackages() {
+/** The wheels' bytes, fetched while the runtime starts: [[file name, ArrayBuffer]...]. */
+async function fetchWheels() {
   const files = await (await fetch("./wheels/index.json")).json();
+  return Promise.all(files.map(async (name) => [name, await (await fetch(`./wheels/${name}`)).arrayBuffer()]));
+}
+
+/** Boot step 2: unpack Datasette, its dependencies and our package into site-packages. */
+async function initPackages(wheels) {
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  let done = 0;
-  await Promise.all(
-    files.map(async (name) => {
-      const bytes = await (await fetch(`./wheels/${name}`)).arrayBuffer();
-      pyodide.unpackArchive(bytes, name.endsWith(".whl") ? "wheel" : "zip", { extractDir: sitePackages });
-      progress("Installing Datasette", ++done, files.length);
-    }),
-  );
+  for (const [index, [name, bytes]] of (await wheels).entries()) {
+    pyodide.unpackArchive(bytes, name.endsWith(".whl") ? "wheel" : "zip", { extractDir: sitePackages });
+    progress("Installing Datasette", index + 1, (await wheels).length);
+  }
 }
 
 /** Boot step 3: Datasette itself. */
@@ -84,10 +85,11 @@ async function boot(baseUrl) {
   const marks = {};
   const mark = (name) => (marks[name] = Math.round(performance.now() - t0));
   build = await (await fetch("./build.json")).json();
+  const wheels = fetchWheels();
   const restored = await initRuntime();
   mark("runtime");
   // Site-packages live in the Emscripten filesystem, which a memory snapshot does not hold: unpack them either way.
-  await initPackages();
+  await initPackages(wheels);
   mark("packages");
   const snapshot = restored ? null : snapshotAfterImports();
   mark("imports");
