@@ -5,6 +5,9 @@ import * as ui from "./library-view.js";
 
 let nextImport = 1;
 
+// Files imported as a table rather than opened as a database.
+const DATA_FILE = /\.(csv|tsv|tab|json|ndjson|jsonl)$/i;
+
 export class LibraryActions {
   /** runtime: the Runtime; showPage(path): show that Datasette page (an absolute path, e.g. "/ds/fixtures"). */
   constructor(runtime, showPage) {
@@ -27,10 +30,17 @@ export class LibraryActions {
     ui.showStorage(await navigator.storage.estimate(), persisted);
   }
 
-  /** Copy each file into the library, one at a time; report every bad one, open the last good one. */
+  /**
+   * Open each file, one at a time: databases are copied into the library, CSV and JSON files imported as tables.
+   * Every bad one is reported; the last good one is shown.
+   */
   async open(items) {
     let last = null;
     for (const { file, handle } of items) {
+      if (DATA_FILE.test(file.name)) {
+        last = (await this.importData(file)) ?? last;
+        continue;
+      }
       const importId = nextImport++;
       const progress = ui.showImport(file.name, file.size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
       const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded);
@@ -52,6 +62,38 @@ export class LibraryActions {
       this.showPage(last.url);
     }
     await this.refresh();
+  }
+
+  /** Ask where a CSV or JSON file goes, import it with progress, and report skipped rows; returns {url} or null. */
+  async importData(file) {
+    const databases = await this.runtime.call(LIBRARY.LIST);
+    const stem = file.name.replace(DATA_FILE, "");
+    const answer = await ui.ask({
+      title: `Import ${file.name}`,
+      message: "Its rows become a table. Types (numbers, text) are detected.",
+      choices: [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))],
+      choiceLabel: "Into database",
+      input: stem,
+      inputLabel: "Table name",
+      buttons: [{ label: "Import", value: "import" }],
+    });
+    if (!answer) return null;
+    const importId = nextImport++;
+    const progress = ui.showImport(file.name, file.size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
+    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded);
+    this.runtime.addEventListener("import-progress", onProgress);
+    try {
+      const result = await this.runtime.call(LIBRARY.IMPORT_DATA, importId, file, answer.choice || null, answer.text);
+      ui.notice(`Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
+      result.notices.forEach((text) => ui.notice(text, "warning"));
+      return result;
+    } catch (error) {
+      ui.notice(error.message, "error");
+      return null;
+    } finally {
+      this.runtime.removeEventListener("import-progress", onProgress);
+      progress.done();
+    }
   }
 
   async create() {

@@ -99,11 +99,13 @@ export function showStorage({ usage, quota }, persisted) {
 }
 
 /**
- * A modal question. buttons: [{label, value}] (the first is the default); input: initial text for a text field.
- * Resolves with {value, text}, or null when dismissed.
+ * A modal question. buttons: [{label, value}] (the first is the default); input: initial text for a text field;
+ * choices: [{label, value}] for a list to pick from (shown above the text field). Resolves with
+ * {value, text, choice}, or null when dismissed.
  */
-export function ask({ title, message, input, buttons }) {
+export function ask({ title, message, input, choices, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
   const field = input === undefined ? null : el("input", { type: "text", value: input, required: true });
+  const select = choices ? el("select", {}, ...choices.map((c) => el("option", { value: c.value, textContent: c.label }))) : null;
   const dialog = el(
     "dialog",
     { className: "dialog" },
@@ -112,7 +114,8 @@ export function ask({ title, message, input, buttons }) {
       { method: "dialog" },
       el("h2", { textContent: title }),
       ...(message ? [el("p", { textContent: message })] : []),
-      ...(field ? [field] : []),
+      ...(select ? [el("label", { className: "dialog-field" }, el("span", { textContent: choiceLabel }), select)] : []),
+      ...(field ? [el("label", { className: "dialog-field" }, el("span", { textContent: inputLabel }), field)] : []),
       el(
         "div",
         { className: "dialog-buttons" },
@@ -126,7 +129,7 @@ export function ask({ title, message, input, buttons }) {
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => {
       dialog.remove();
-      resolve(dialog.returnValue ? { value: dialog.returnValue, text: field?.value ?? "" } : null);
+      resolve(dialog.returnValue ? { value: dialog.returnValue, text: field?.value ?? "", choice: select?.value } : null);
     });
     dialog.showModal();
     field?.select();

@@ -9,6 +9,7 @@ const MOUNT = "/library";
 const SNAPSHOT = "snapshot.db";
 
 let py; // the Python library module
+let importing; // the Python module that imports CSV and JSON
 let fs; // Pyodide's Emscripten FS
 let directory; // OPFS directory behind the mount
 const imports = new Map(); // import id -> AbortController
@@ -20,6 +21,7 @@ export async function mountLibrary(pyodide, ds) {
   directory = await mountOPFS(pyodide, MOUNT);
   fs = pyodide.FS;
   py = pyodide.pyimport("datasette_pwa.library");
+  importing = pyodide.pyimport("datasette_pwa.importing");
   library.ds = ds;
   const notices = [];
   const all = await records.all();
@@ -77,6 +79,37 @@ const library = {
       throw controller.signal.aborted ? new Error(`Opening ${file.name} was cancelled.`) : await explain(error, file);
     } finally {
       imports.delete(importId);
+    }
+  },
+
+  /**
+   * Import a CSV, TSV, JSON or newline-delimited JSON file as table `table` of library database `database`, or of a
+   * new database when `database` is null. All or nothing: on failure a new database is removed again.
+   */
+  async importData(importId, file, database, table) {
+    const target = database ? await find(database) : await find((await library.create(stem(file.name))).name);
+    const scratch = `/tmp/import-${importId}`;
+    const controller = new AbortController();
+    imports.set(importId, controller);
+    const report = (loaded) => postMessage({ type: MSG.IMPORT_PROGRESS, importId, name: file.name, loaded, total: file.size });
+    try {
+      await copyToScratch(file, scratch, controller.signal, report);
+      const result = importing.import_file(pathOf(target), table.trim() || stem(file.name), scratch, file.name, report);
+      const { rows, skipped, skipped_detail: detail, notes } = result.toJs({ dict_converter: Object.fromEntries });
+      result.destroy();
+      await markWritten([target.file]);
+      await py.refresh(library.ds);
+      const url = py.table_url(library.ds, target.name, table.trim() || stem(file.name));
+      const skippedNote = skipped ? `${skipped} row(s) of ${file.name} were skipped: ${detail}.` : null;
+      return { database: target.name, rows, url, notices: [...notes, ...(skippedNote ? [skippedNote] : [])] };
+    } catch (error) {
+      if (!database) await library.remove(target.name);
+      if (controller.signal.aborted) throw new Error(`Importing ${file.name} was cancelled.`);
+      throw new Error(`${file.name} was not imported: ${error.type === "ImportFailed" ? pythonMessage(error) : error.message}`);
+    } finally {
+      flushAll();
+      imports.delete(importId);
+      if (fs.analyzePath(scratch).exists) fs.unlink(scratch);
     }
   },
 
@@ -218,6 +251,25 @@ async function removeOrphans(all) {
   }
 }
 
+/** Stream a File into Pyodide's in-memory filesystem, where Python reads it: a chunk at a time, never whole in JS. */
+async function copyToScratch(file, path, signal, onProgress) {
+  const stream = fs.open(path, "w");
+  try {
+    let loaded = 0;
+    for await (const chunk of file.stream()) {
+      if (signal.aborted) throw new Error("cancelled");
+      fs.write(stream, chunk, 0, chunk.byteLength);
+      loaded += chunk.byteLength;
+      onProgress(loaded);
+    }
+  } finally {
+    fs.close(stream);
+  }
+}
+
+/** The last line of a Python traceback, without the exception's name: the sentence meant for the user. */
+const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(/^[\w.]+: /, "");
+
 /** Close and delete a library file and its journal, whatever state they are in. */
 async function discard(fileName) {
   try {
@@ -269,9 +321,9 @@ async function names() {
   }
 }
 
-/** fixtures.db -> fixtures; names Datasette can route (no slashes), made unique with -2, -3... */
+/** fixtures.db -> fixtures, pets.csv -> pets; names Datasette can route (no slashes), made unique with -2, -3... */
 function stem(fileName) {
-  return fileName.replace(/\.(db|sqlite3?|db3)$/i, "").replace(/[/\\]/g, "_") || "database";
+  return fileName.replace(/\.(db|sqlite3?|db3|csv|tsv|tab|json|ndjson|jsonl)$/i, "").replace(/[/\\]/g, "_") || "database";
 }
 
 function uniqueName(wanted, taken) {

@@ -1,12 +1,16 @@
-// Every way a file reaches the app: the Open button (file picker, or <input type=file> where there is none),
+// Every way a file (a database, or CSV/JSON data) reaches the app: the Open button (file picker, or <input type=file> where there is none),
 // drag and drop anywhere on the window (Datasette's frame included), and the OS's "open with" (launchQueue).
 // Each hands over a list of {file, handle}; handle is a FileSystemFileHandle when the browser gives one
 // (needed for saving back), else null.
 
-const SQLITE_TYPES = [
+const FILE_TYPES = [
   {
     description: "SQLite databases",
     accept: { "application/vnd.sqlite3": [".db", ".sqlite", ".sqlite3", ".db3"] },
+  },
+  {
+    description: "CSV and JSON data",
+    accept: { "text/csv": [".csv", ".tsv", ".tab"], "application/json": [".json", ".ndjson", ".jsonl"] },
   },
 ];
 
@@ -16,7 +20,7 @@ const withFiles = (handles) => Promise.all(handles.map(async (handle) => ({ file
 export async function pickFiles(input) {
   if (window.showOpenFilePicker) {
     try {
-      return await withFiles(await window.showOpenFilePicker({ multiple: true, types: SQLITE_TYPES }));
+      return await withFiles(await window.showOpenFilePicker({ multiple: true, types: FILE_TYPES }));
     } catch (error) {
       if (error.name === "AbortError") return [];
       throw error;

@@ -41,6 +41,7 @@ export const MSG = Object.freeze({
 export const LIBRARY = Object.freeze({
   LIST: "list",
   IMPORT: "import",
+  IMPORT_DATA: "importData",
   CANCEL_IMPORT: "cancelImport",
   CREATE: "create",
   RENAME: "rename",

@@ -186,6 +186,45 @@ def test_writes_cannot_come_from_another_site(app, server):
     assert after == before
 
 
+def import_with_dialog(page, path, database=None, table=None):
+    open_with_input(page, [path])
+    dialog = page.locator("dialog[open]")
+    if database:
+        dialog.locator("select").select_option(database)
+    if table:
+        dialog.locator("input").fill(table)
+    dialog.locator("button", has_text="Import").click()
+
+
+def test_import_csv_into_a_new_database(app, tmp_path):
+    source = tmp_path / "pets.csv"
+    source.write_bytes("name,age,weight\nCleo,5,4.5\nPancakes,4,3.25\nOops,1,2,3\n".encode())
+    import_with_dialog(app, source)
+    wait_for_library(app, "pets")
+    wait_for_frame(app, "/ds/pets/pets")
+    texts = " | ".join(notices(app))
+    assert "Imported 2 rows from pets.csv into pets." in texts
+    assert "1 row(s) of pets.csv were skipped: line 4: 1 more field(s) than the header." in texts
+    rows = app.evaluate("fetch('ds/pets/pets.json?_shape=array').then(r => r.json())")
+    assert rows == [{"rowid": 1, "name": "Cleo", "age": 5, "weight": 4.5}, {"rowid": 2, "name": "Pancakes", "age": 4, "weight": 3.25}]
+
+
+def test_import_json_into_an_existing_database_and_a_broken_file(app, tmp_path):
+    source = tmp_path / "visits.ndjson"
+    source.write_text('{"place": "Lisbon", "days": 3}\n{"place": "Porto", "days": 2}\n')
+    import_with_dialog(app, source, database="fixtures", table="trips")
+    wait_for_frame(app, "/ds/fixtures/trips")
+    assert app.evaluate("fetch('ds/fixtures/trips.json?_shape=array').then(r => r.json()).then(r => r.length)") == 2
+
+    before = set(library_names(app))
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"a": 1}, {"a": ')
+    import_with_dialog(app, broken)
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('broken.json was not imported')")
+    assert any("could not be read as JSON" in n for n in notices(app))
+    assert set(library_names(app)) == before  # the new database made for it was removed again
+
+
 def test_a_wal_mode_file_opens_with_a_warning(app, tmp_path):
     path = tmp_path / "journal.db"
     with sqlite3.connect(path) as db:

@@ -38,6 +38,15 @@ def url(ds: Datasette, name: str) -> str:
     return str(ds.urls.database(name))
 
 
+def table_url(ds: Datasette, name: str, table: str) -> str:
+    return str(ds.urls.table(name, table))
+
+
+async def refresh(ds: Datasette) -> None:
+    """Make Datasette see tables created behind its back (an import) on the very next page."""
+    await ds.refresh_schemas(force=True)
+
+
 def names(ds: Datasette) -> list[str]:
     """Every name Datasette serves, _memory included, so a new database never takes one."""
     return list(ds.databases)

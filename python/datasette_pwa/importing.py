@@ -1,0 +1,100 @@
+"""Import a CSV, TSV, JSON or newline-delimited JSON file as a table, with sqlite-utils.
+
+All or nothing: the rows go in one transaction, so a failure leaves the database as it was. Rows that cannot be
+imported (a CSV line with more fields than the header, a JSON item that is not an object) are skipped and reported.
+"""
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.utils import Format, TypeTracker, rows_from_file
+
+FORMATS = {".csv": Format.CSV, ".tsv": Format.TSV, ".tab": Format.TSV, ".json": Format.JSON,
+           ".ndjson": Format.NL, ".jsonl": Format.NL}
+EXTRA = "\x00extra"  # where the csv module puts fields beyond the header; no real column has this name
+# Enough detail to act on, without a wall of text for a file where every line is wrong.
+MAX_REPORTED = 5
+PROGRESS_EVERY = 5000
+
+
+class ImportFailed(Exception):
+    """A sentence for the user: why nothing was imported."""
+
+
+def import_file(db_path: str, table: str, source: str, name: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Import the file at source (originally called name) into a new table; returns {table, rows, skipped, notes}.
+
+    progress(bytes_read) is called every few thousand rows.
+    """
+    format = FORMATS.get(Path(name).suffix.lower())
+    if format is None:
+        raise ImportFailed(f"{name} is not a CSV, TSV, JSON or newline-delimited JSON file.")
+    # Closed at the end: the app cannot rename or remove a database file that Python still has open.
+    with sqlite_utils.Database(db_path) as db:
+        if db[table].exists():
+            raise ImportFailed(f"There is already a table called “{table}”.")
+        notes = []
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                result = _import(db, table, source, format, encoding, progress)
+                break
+            except UnicodeDecodeError:
+                # Everything rolled back; try the encoding spreadsheets on Windows write.
+                notes.append(f"{name} is not UTF-8 text: it was read as Windows-1252.")
+        else:
+            raise ImportFailed(f"{name} could not be decoded as text.")
+    return {**result, "notes": notes}
+
+
+def _import(db, table, source, format, encoding, progress):
+    # CSV and TSV give strings: detect numbers. JSON has its own types, which sqlite-utils keeps.
+    tracker = TypeTracker() if format in (Format.CSV, Format.TSV) else None
+    skipped = []
+    count = 0
+    with open(source, "rb") as fp:
+        try:
+            rows, _ = rows_from_file(fp, format=format, encoding=encoding, extras_key=EXTRA)
+        except Exception as error:  # json.JSONDecodeError and friends: the file as a whole is unreadable
+            raise ImportFailed(f"The file could not be read as {format.name}: {error}") from error
+
+        def good_rows():
+            nonlocal count
+            for number, row in enumerate(rows, start=1):
+                reason = _problem(row)
+                if reason:
+                    skipped.append(f"{'line' if format in (Format.CSV, Format.TSV, Format.NL) else 'item'} "
+                                   f"{number + (format in (Format.CSV, Format.TSV))}: {reason}")
+                    continue
+                count += 1
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(fp.tell())
+                yield row
+
+        try:
+            with db.atomic():  # one transaction: committed only if every row went in
+                db[table].insert_all(tracker.wrap(good_rows()) if tracker else good_rows(), batch_size=1000, alter=True)
+                if count and tracker:
+                    db[table].transform(types=tracker.types)
+        except UnicodeDecodeError:
+            raise  # import_file tries the next encoding
+        except (ValueError, sqlite3.Error) as error:
+            raise ImportFailed(f"The rows could not be stored: {error}") from error
+    if not count:
+        db[table].drop(ignore=True)
+        raise ImportFailed("It has no rows that could be imported." + (f" ({_summary(skipped)})" if skipped else ""))
+    return {"table": table, "rows": count, "skipped": len(skipped), "skipped_detail": _summary(skipped)}
+
+
+def _problem(row) -> str | None:
+    if not isinstance(row, dict):
+        return "not an object with named fields"
+    if EXTRA in row:
+        return f"{len(row[EXTRA])} more field(s) than the header"
+    return None
+
+
+def _summary(skipped: list[str]) -> str:
+    shown = "; ".join(skipped[:MAX_REPORTED])
+    return shown + (f"; and {len(skipped) - MAX_REPORTED} more" if len(skipped) > MAX_REPORTED else "")
