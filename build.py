@@ -152,7 +152,8 @@ def stage():
 
 
 def zip_package(package, target):
-    """Zip our package and its metadata with fixed timestamps, so the same source gives the same bytes.
+    """Zip our package (code and static files) and its metadata with fixed timestamps, so the same source gives the
+    same bytes.
 
     The dist-info carries pyproject.toml's entry points: that is how Datasette finds plugin.py, as under CPython.
     """
@@ -162,7 +163,8 @@ def zip_package(package, target):
         f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in points.items())
         for group, points in project["entry-points"].items()
     )
-    files = {str(p.relative_to(package.parent)): p.read_bytes() for p in sorted(package.rglob("*.py"))}
+    files = {str(p.relative_to(package.parent)): p.read_bytes() for p in sorted(package.rglob("*"))
+             if p.is_file() and "__pycache__" not in p.parts}
     files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n".encode()
     files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -121,6 +121,35 @@ export class LibraryActions {
     if (answer) await this.#attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
   }
 
+  /** Versions of everything, and what the library uses of the browser's storage. */
+  async about(versions) {
+    const { usage, quota } = await navigator.storage.estimate();
+    const persisted = await navigator.storage.persisted();
+    const count = (await this.runtime.call(LIBRARY.LIST)).length;
+    await ui.ask({
+      title: "Datasette, as an offline app",
+      message: [
+        `App build ${versions.build}`,
+        `Datasette ${versions.datasette}`,
+        `Pyodide ${versions.pyodide} (Python ${versions.python})`,
+        `SQLite ${versions.sqlite}`,
+        "",
+        `${count} database${count === 1 ? "" : "s"} in the library`,
+        `Storage: ${ui.formatBytes(usage)} used of ${ui.formatBytes(quota)}`,
+        persisted ? "Kept until you remove it." : "Not yet persistent: the browser may clear it if the disk runs low.",
+      ].join("\n"),
+      buttons: [{ label: "OK", value: "ok" }],
+    });
+  }
+
+  /** Ctrl/Cmd+S: save the database whose page is shown (at path, e.g. "/ds/fixtures/items"). */
+  async saveCurrent(path) {
+    const databases = await this.runtime.call(LIBRARY.LIST);
+    const current = databases.find((db) => path === db.url || path.startsWith(`${db.url}/`));
+    if (current) await this.save(current.name);
+    else ui.notice("Open one of your databases first: Save writes the database whose page is shown.");
+  }
+
   /** Save back to the file it came from, asking first if that file changed on disk since. */
   async save(name) {
     await this.#attempt(async () => {

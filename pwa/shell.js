@@ -3,9 +3,10 @@
 //   frame -> sw.js (relay) -> shell.js -> runtime.js -> worker.js -> python/datasette_pwa -> Datasette
 import { Workbox } from "./vendor/workbox-window.mjs";
 import { LibraryActions } from "./library-actions.js";
-import { notice } from "./library-view.js";
+import { ask, notice } from "./library-view.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
+import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
@@ -48,6 +49,7 @@ async function startDatasette() {
   const { versions, notices } = await runtime.start();
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
+  document.getElementById("about").onclick = () => library.about(versions);
   notices.forEach((text) => notice(text, "error"));
   await library.refresh();
   showPage(initialPage());
@@ -74,19 +76,29 @@ function acceptFiles(ownership) {
     await library.open(items);
   };
   const open = async () => openFiles(await pickFiles(document.getElementById("file-input")));
+  runManifestShortcut(ownership, open);
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
-  const shortcut = (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "o") {
-      event.preventDefault();
-      if (runtime.running) open();
-    }
-  };
-  // Keys typed while Datasette's page has focus go to the frame's window.
-  window.addEventListener("keydown", shortcut);
-  view.frame().addEventListener("load", () => view.frame().contentWindow.addEventListener("keydown", shortcut));
+  const whenRunning = (action) => () => runtime.running && action();
+  bindShortcuts(view.frame(), {
+    o: whenRunning(open),
+    s: whenRunning(() => library.saveCurrent(view.frame().contentWindow.location.pathname)),
+    n: whenRunning(() => library.create()),
+    k: whenRunning(() => jumpTo(view.frame())),
+  });
   acceptDrops(document.getElementById("drop-overlay"), view.frame(), openFiles);
   acceptLaunches(openFiles);
+}
+
+/** The installed app's shortcuts (manifest "shortcuts") open the app at ?action=new or ?action=open. */
+async function runManifestShortcut(ownership, open) {
+  const action = new URLSearchParams(location.search).get("action");
+  if (!action || !(await ownership.owned)) return;
+  if (action === "new") library.create();
+  // A file picker needs a click (user activation): ask for one.
+  else if (action === "open" && (await ask({ title: "Open a database", buttons: [{ label: "Choose a file…", value: "open" }] }))) {
+    open();
+  }
 }
 
 async function restart() {

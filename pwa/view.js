@@ -54,9 +54,9 @@ export function setStatus(text) {
   $("status").textContent = text;
 }
 
-export function setVersions({ datasette, python, sqlite, pyodide, build }) {
+export function setVersions({ datasette, sqlite, pyodide, build }) {
   $("versions").textContent =
-    `Datasette ${datasette} · Python ${python} · SQLite ${sqlite} · Pyodide ${pyodide} · build ${build}`;
+    `Datasette ${datasette} · SQLite ${sqlite} · Pyodide ${pyodide} · build ${build}`;
 }
 
 /** A new version is installed and waiting: offer it (open databases are safe: every write is already on disk). */

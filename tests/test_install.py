@@ -29,3 +29,16 @@ def test_the_shell_runs_no_inline_script(app_page):
         " document.head.append(s); }"
     )
     assert app_page.evaluate("window.inlineRan") is None
+
+
+def test_dark_mode_follows_the_system(app_page, tmp_path):
+    app_page.emulate_media(color_scheme="dark")
+    try:
+        background = app_page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(21, 24, 29)"
+        frame = app_page.frame_locator("#frame").locator("html")
+        assert "invert" in frame.evaluate("html => getComputedStyle(html).filter")
+        app_page.screenshot(path=tmp_path / "dark.png")
+    finally:
+        app_page.emulate_media(color_scheme="light")
+    assert "invert" not in app_page.frame_locator("#frame").locator("html").evaluate("h => getComputedStyle(h).filter")

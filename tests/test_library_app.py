@@ -326,6 +326,37 @@ def test_save_back_to_a_vanished_file_keeps_the_library_copy(app, tmp_path):
     assert app.evaluate("fetch('ds/vanishing/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 4
 
 
+def test_keyboard_shortcuts_and_about(app, tmp_path):
+    original = make_db(tmp_path / "keys.db", rows=2)
+    drop(app, [original])
+    wait_for_frame(app, "/ds/keys")
+    frame = app.frame_locator("#frame")
+    frame.locator("h1").click()  # focus in Datasette's page: the shortcuts work there too
+
+    app.keyboard.press("Control+k")  # Datasette's own "Jump to…"
+    frame.locator("navigation-search dialog[open]").wait_for()
+    app.keyboard.press("Escape")
+
+    with sqlite3.connect(original) as db:
+        db.execute("delete from items")
+    db.close()
+    app.evaluate("""() => fetch('ds/keys/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
+        body: JSON.stringify({row: {name: 'saved by keyboard', size: 1}})})""")
+    app.keyboard.press("Control+s")  # saves the database shown; it changed on disk, so Save asks first
+    app.locator("dialog[open] button", has_text="Overwrite").click()
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved keys')")
+    assert rows_named(original, "saved by keyboard") == 1
+
+    app.keyboard.press("Control+n")
+    app.locator("dialog[open] h2", has_text="New database").wait_for()
+    app.keyboard.press("Escape")
+
+    app.click("#about")
+    about = app.locator("dialog[open]")
+    assert "App build" in about.inner_text() and "SQLite 3.39.0" in about.inner_text()
+    about.locator("button", has_text="OK").click()
+
+
 def test_new_rename_and_remove(app):
     app.click("#new-database")
     app.locator("dialog[open] input").fill("scratch")

@@ -91,3 +91,9 @@ def test_missing_pages_get_datasettes_404(app):
     reply = get(app, "/ds/no-such-database")
     assert reply.status == 404
     assert b"Database not found" in reply.body
+
+
+def test_pages_follow_the_system_dark_mode(app):
+    assert b'href="/ds/-/static-plugins/datasette-pwa/dark.css"' in get(app, "/ds/").body
+    css = get(app, "/ds/-/static-plugins/datasette-pwa/dark.css")
+    assert css.status == 200 and b"prefers-color-scheme: dark" in css.body

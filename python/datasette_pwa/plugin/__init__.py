@@ -1,4 +1,5 @@
-"""Datasette hooks for the app: the person at this browser owns every database, and files stay consistent."""
+"""Datasette hooks for the app: the person at this browser owns every database, files stay consistent, and
+Datasette's pages follow the system's dark mode (static/dark.css)."""
 
 from datasette import hookimpl
 
@@ -15,3 +16,8 @@ def prepare_connection(conn):
     # Databases live on OPFS sync access handles, opened before SQLite asks for a file: the rollback journal
     # is one of them, emptied (not deleted) after each commit. WAL needs -wal and -shm files that cannot exist.
     conn.execute("PRAGMA journal_mode=TRUNCATE")
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.static_plugins("datasette-pwa", "dark.css")]
