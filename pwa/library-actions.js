@@ -34,11 +34,11 @@ export class LibraryActions {
    * Open each file, one at a time: databases are copied into the library, CSV and JSON files imported as tables.
    * Every bad one is reported; the last good one is shown.
    */
-  async open(items) {
+  async open(items, { ask = true } = {}) {
     let last = null;
     for (const { file, handle } of items) {
       if (DATA_FILE.test(file.name)) {
-        last = (await this.importData(file)) ?? last;
+        last = (await this.importData(file, ask)) ?? last;
         continue;
       }
       const importId = nextImport++;
@@ -64,11 +64,14 @@ export class LibraryActions {
     await this.refresh();
   }
 
-  /** Ask where a CSV or JSON file goes, import it with progress, and report skipped rows; returns {url} or null. */
-  async importData(file) {
+  /**
+   * Ask where a CSV or JSON file goes (unless ask is false: a new database), import it with progress, and report
+   * skipped rows; returns {url} or null.
+   */
+  async importData(file, ask = true) {
     const databases = await this.runtime.call(LIBRARY.LIST);
     const stem = file.name.replace(DATA_FILE, "");
-    const answer = await ui.ask({
+    const answer = !ask ? { choice: "", text: stem } : await ui.ask({
       title: `Import ${file.name}`,
       message: "Its rows become a table. Types (numbers, text) are detected.",
       choices: [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))],
@@ -119,6 +122,42 @@ export class LibraryActions {
       buttons: [{ label: "Remove", value: "remove" }],
     });
     if (answer) await this.#attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
+  }
+
+  /** "Open URL…": ask for the address of a database, CSV or JSON file. */
+  async askForUrl() {
+    const answer = await ui.ask({
+      title: "Open a database from the web",
+      message: "The address of a SQLite database, or of a CSV or JSON file. The server must allow other sites to read it (CORS).",
+      input: "https://",
+      inputLabel: "URL",
+      buttons: [{ label: "Open", value: "open" }],
+    });
+    if (answer) await this.openUrl(answer.text);
+  }
+
+  /** Download a file (progress, Cancel) and open it like a local one; ask: false skips the import questions. */
+  async openUrl(url, { ask = true } = {}) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
+      return;
+    }
+    const importId = nextImport++;
+    const name = new URL(url).pathname.split("/").pop() || url;
+    const progress = ui.showImport(name, 0, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
+    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded, detail.total);
+    this.runtime.addEventListener("import-progress", onProgress);
+    let file;
+    try {
+      file = await this.runtime.call(LIBRARY.DOWNLOAD, importId, url);
+    } catch (error) {
+      ui.notice(error.message, "error");
+      return;
+    } finally {
+      this.runtime.removeEventListener("import-progress", onProgress);
+      progress.done();
+    }
+    await this.open([{ file, handle: null }], { ask });
   }
 
   /** Versions of everything, and what the library uses of the browser's storage. */

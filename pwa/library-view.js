@@ -59,7 +59,7 @@ export function showLibrary(databases, actions) {
 /** A progress row with Cancel for a file being copied into the library; returns {update(loaded), done()}. */
 export function showImport(fileName, total, onCancel) {
   const bar = el("progress", { max: total || 1, value: 0 });
-  const label = el("span", { className: "muted", textContent: `0 / ${formatBytes(total)}` });
+  const label = el("span", { className: "muted", textContent: total ? `0 / ${formatBytes(total)}` : "" });
   const row = el(
     "div",
     { className: "import", role: "status" },
@@ -70,9 +70,12 @@ export function showImport(fileName, total, onCancel) {
   );
   $("imports").append(row);
   return {
-    update(loaded) {
+    /** total can arrive late (a download learns it from the response); 0 means unknown. */
+    update(loaded, newTotal = total) {
+      total = newTotal;
+      bar.max = total || loaded || 1;
       bar.value = loaded;
-      label.textContent = `${formatBytes(loaded)} / ${formatBytes(total)}`;
+      label.textContent = total ? `${formatBytes(loaded)} / ${formatBytes(total)}` : formatBytes(loaded);
     },
     done: () => row.remove(),
   };

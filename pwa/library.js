@@ -7,6 +7,8 @@ import * as records from "./records.js";
 const MOUNT = "/library";
 // VACUUM INTO writes snapshots (save back, download) here, then they are copied out.
 const SNAPSHOT = "snapshot.db";
+// A file fetched from a URL lands here (on disk, never whole in memory) before it is opened like a local file.
+const DOWNLOADED = "downloaded";
 
 let py; // the Python library module
 let importing; // the Python module that imports CSV and JSON
@@ -110,6 +112,35 @@ const library = {
       flushAll();
       imports.delete(importId);
       if (fs.analyzePath(scratch).exists) fs.unlink(scratch);
+    }
+  },
+
+  /** Fetch a URL into OPFS with progress; the File it gives back is then opened like a local one. */
+  async download(importId, url) {
+    const name = decodeURIComponent(new URL(url).pathname.split("/").pop()) || "download.db";
+    const controller = new AbortController();
+    imports.set(importId, controller);
+    try {
+      let response;
+      try {
+        response = await fetch(url, { signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted) throw error;
+        throw new Error(`${url} could not be downloaded: the server could not be reached, or it does not let other ` +
+          "sites read its files (it must send an Access-Control-Allow-Origin header). Are you online?");
+      }
+      if (!response.ok) throw new Error(`${url} could not be downloaded: the server answered ${response.status} ${response.statusText}.`);
+      const total = Number(response.headers.get("content-length")) || 0;
+      await copyIn({ stream: () => response.body, size: total, name }, DOWNLOADED, controller.signal, (loaded) =>
+        postMessage({ type: MSG.IMPORT_PROGRESS, importId, name, loaded, total }),
+      );
+      const file = await (await directory.getFileHandle(DOWNLOADED)).getFile();
+      return new File([file], name, { lastModified: Date.now() });
+    } catch (error) {
+      await discard(DOWNLOADED);
+      throw controller.signal.aborted ? new Error(`Downloading ${name} was cancelled.`) : error;
+    } finally {
+      imports.delete(importId);
     }
   },
 

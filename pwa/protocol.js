@@ -42,6 +42,7 @@ export const LIBRARY = Object.freeze({
   LIST: "list",
   IMPORT: "import",
   IMPORT_DATA: "importData",
+  DOWNLOAD: "download",
   CANCEL_IMPORT: "cancelImport",
   CREATE: "create",
   RENAME: "rename",

@@ -64,7 +64,7 @@ function stopDatasette() {
 }
 
 function setLibraryEnabled(enabled) {
-  for (const id of ["open-database", "new-database"]) document.getElementById(id).disabled = !enabled;
+  for (const id of ["open-database", "new-database", "open-url"]) document.getElementById(id).disabled = !enabled;
 }
 
 /** The ways to open files. Files given to a window that does not own the library make it take over first. */
@@ -76,9 +76,10 @@ function acceptFiles(ownership) {
     await library.open(items);
   };
   const open = async () => openFiles(await pickFiles(document.getElementById("file-input")));
-  runManifestShortcut(ownership, open);
+  runAddressActions(ownership, open);
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
+  document.getElementById("open-url").onclick = () => library.askForUrl();
   const whenRunning = (action) => () => runtime.running && action();
   bindShortcuts(view.frame(), {
     o: whenRunning(open),
@@ -90,10 +91,16 @@ function acceptFiles(ownership) {
   acceptLaunches(openFiles);
 }
 
-/** The installed app's shortcuts (manifest "shortcuts") open the app at ?action=new or ?action=open. */
-async function runManifestShortcut(ownership, open) {
-  const action = new URLSearchParams(location.search).get("action");
-  if (!action || !(await ownership.owned)) return;
+/**
+ * What the address asks for: ?url=, ?csv= or ?json= (as in Datasette Lite) open that file from the web; the installed
+ * app's shortcuts (manifest "shortcuts") open it at ?action=new or ?action=open.
+ */
+async function runAddressActions(ownership, open) {
+  const params = new URLSearchParams(location.search);
+  const action = params.get("action");
+  const url = params.get("url") ?? params.get("csv") ?? params.get("json");
+  if (!(action || url) || !(await ownership.owned)) return;
+  if (url) library.openUrl(url, { ask: false });
   if (action === "new") library.create();
   // A file picker needs a click (user activation): ask for one.
   else if (action === "open" && (await ask({ title: "Open a database", buttons: [{ label: "Choose a file…", value: "open" }] }))) {
