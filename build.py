@@ -2,7 +2,7 @@
 
     python3 build.py                  fetch (cached under .cache/), stage dist/, run workbox, check
     python3 build.py serve [--port N] build if anything changed, then serve dist/ on 127.0.0.1
-    python3 build.py lock             re-resolve wheels.lock for Pyodide (needs uv)
+    python3 build.py lock             re-resolve wheels.in into wheels.lock for Pyodide (needs uv)
 
 Standard library only; it drives npm (Pyodide, workbox-cli, esbuild) and pip (Datasette's wheels).
 """
@@ -26,6 +26,7 @@ DIST = ROOT / "dist"
 CACHE = ROOT / ".cache"
 WHEELS = CACHE / "wheels"
 LOCK = ROOT / "wheels.lock"
+REQUIREMENTS = ROOT / "wheels.in"
 PYODIDE = ROOT / "node_modules" / "pyodide"
 # Enough to run Python; Pyodide's package index and its other packages are not needed.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
@@ -258,12 +259,9 @@ def serve(port):
 # --- lock ----------------------------------------------------------------------------------------
 
 def lock():
-    """Resolve Datasette's dependencies for Pyodide's platform into wheels.lock (exact versions, sha256)."""
-    requirement = CACHE / "requirements.in"
-    CACHE.mkdir(exist_ok=True)
-    requirement.write_text("datasette==1.0a41\n")
+    """Resolve wheels.in (Datasette and its plugins) for Pyodide's platform into wheels.lock (exact versions, sha256)."""
     excluded = [arg for name in SERVER_ONLY for arg in ("--no-emit-package", name)]
-    run(["uv", "pip", "compile", str(requirement), "--python-version", "3.14", "--python-platform", "wasm32-pyodide2025",
+    run(["uv", "pip", "compile", str(REQUIREMENTS), "--python-version", "3.14", "--python-platform", "wasm32-pyodide2025",
          "--generate-hashes", "--no-header", "--no-annotate", *excluded, "-o", str(LOCK)], what="uv pip compile")
 
 

@@ -1,5 +1,6 @@
 // The worker's library: database files in OPFS (read and written in place through opfs-fs.js), their records in
 // IndexedDB (records.js), and Datasette told about each one (python/datasette_pwa/library.py).
+import { copyIn, copyToScratch, discard, openReleased, removeOrphans } from "./library-files.js";
 import { closeDatabase, flushAll, mountOPFS, openDatabase } from "./opfs-fs.js";
 import { MSG } from "./protocol.js";
 import * as records from "./records.js";
@@ -27,7 +28,7 @@ export async function mountLibrary(pyodide, ds) {
   library.ds = ds;
   const notices = [];
   const all = await records.all();
-  await removeOrphans(all);
+  await removeOrphans(directory, all.map((r) => r.file));
   for (const record of all) {
     try {
       await directory.getFileHandle(record.file);
@@ -66,7 +67,7 @@ const library = {
     const controller = new AbortController();
     imports.set(importId, controller);
     try {
-      await copyIn(file, record.file, controller.signal, (loaded) =>
+      await copyIn(directory, file, record.file, controller.signal, (loaded) =>
         postMessage({ type: MSG.IMPORT_PROGRESS, importId, name: file.name, loaded, total: file.size }),
       );
       await openDatabase(record.file);
@@ -77,7 +78,7 @@ const library = {
       const wal = await isWal(file);
       return { ...describe(record), notice: wal ? walNotice(file.name) : null };
     } catch (error) {
-      await discard(record.file);
+      await discard(directory, record.file);
       throw controller.signal.aborted ? new Error(`Opening ${file.name} was cancelled.`) : await explain(error, file);
     } finally {
       imports.delete(importId);
@@ -95,7 +96,7 @@ const library = {
     imports.set(importId, controller);
     const report = (loaded) => postMessage({ type: MSG.IMPORT_PROGRESS, importId, name: file.name, loaded, total: file.size });
     try {
-      await copyToScratch(file, scratch, controller.signal, report);
+      await copyToScratch(fs, file, scratch, controller.signal, report);
       const result = importing.import_file(pathOf(target), table.trim() || stem(file.name), scratch, file.name, report);
       const { rows, skipped, skipped_detail: detail, notes } = result.toJs({ dict_converter: Object.fromEntries });
       result.destroy();
@@ -131,13 +132,13 @@ const library = {
       }
       if (!response.ok) throw new Error(`${url} could not be downloaded: the server answered ${response.status} ${response.statusText}.`);
       const total = Number(response.headers.get("content-length")) || 0;
-      await copyIn({ stream: () => response.body, size: total, name }, DOWNLOADED, controller.signal, (loaded) =>
+      await copyIn(directory, { stream: () => response.body, size: total, name }, DOWNLOADED, controller.signal, (loaded) =>
         postMessage({ type: MSG.IMPORT_PROGRESS, importId, name, loaded, total }),
       );
       const file = await (await directory.getFileHandle(DOWNLOADED)).getFile();
       return new File([file], name, { lastModified: Date.now() });
     } catch (error) {
-      await discard(DOWNLOADED);
+      await discard(directory, DOWNLOADED);
       throw controller.signal.aborted ? new Error(`Downloading ${name} was cancelled.`) : error;
     } finally {
       imports.delete(importId);
@@ -174,7 +175,7 @@ const library = {
     const record = await find(name);
     await py.remove(library.ds, name);
     await records.remove(name);
-    await discard(record.file);
+    await discard(directory, record.file);
   },
 
   /** The original file's handle, for the shell to ask the user for write permission. */
@@ -227,7 +228,7 @@ const library = {
 export const libraryMethods = library;
 
 async function takeSnapshot(name) {
-  await discard(SNAPSHOT);
+  await discard(directory, SNAPSHOT);
   await openDatabase(SNAPSHOT);
   try {
     await py.snapshot(library.ds, name, `${MOUNT}/${SNAPSHOT}`);
@@ -237,81 +238,8 @@ async function takeSnapshot(name) {
   return (await directory.getFileHandle(SNAPSHOT)).getFile();
 }
 
-// A window that just handed the library over is still closing its worker's file handles.
-const HANDOVER_MS = 5000;
-
-/** openDatabase, retried while another worker (of a window that just let go) still holds the file. */
-async function openReleased(fileName) {
-  const deadline = Date.now() + HANDOVER_MS;
-  for (;;) {
-    try {
-      return await openDatabase(fileName);
-    } catch (error) {
-      if (Date.now() > deadline || error.cause?.name !== "NoModificationAllowedError") throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** Stream a File into OPFS, reporting progress; on abort the partial copy is never committed. */
-async function copyIn(file, fileName, signal, onProgress) {
-  let loaded = 0;
-  let reported = 0;
-  const counter = new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.byteLength;
-      if (loaded - reported > 4 * 1024 * 1024 || loaded === file.size) {
-        reported = loaded;
-        onProgress(loaded);
-      }
-      controller.enqueue(chunk);
-    },
-  });
-  const target = await directory.getFileHandle(fileName, { create: true });
-  await file.stream().pipeThrough(counter).pipeTo(await target.createWritable(), { signal });
-}
-
-/**
- * Delete files no record points to: a copy cut short by a crash or a closed window (its record is only written
- * once the copy is complete and checked), or a snapshot left behind.
- */
-async function removeOrphans(all) {
-  const known = new Set(all.flatMap((r) => [r.file, `${r.file}-journal`]));
-  for await (const name of directory.keys()) {
-    if (!known.has(name)) await directory.removeEntry(name).catch(() => {});
-  }
-}
-
-/** Stream a File into Pyodide's in-memory filesystem, where Python reads it: a chunk at a time, never whole in JS. */
-async function copyToScratch(file, path, signal, onProgress) {
-  const stream = fs.open(path, "w");
-  try {
-    let loaded = 0;
-    for await (const chunk of file.stream()) {
-      if (signal.aborted) throw new Error("cancelled");
-      fs.write(stream, chunk, 0, chunk.byteLength);
-      loaded += chunk.byteLength;
-      onProgress(loaded);
-    }
-  } finally {
-    fs.close(stream);
-  }
-}
-
 /** The last line of a Python traceback, without the exception's name: the sentence meant for the user. */
 const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(/^[\w.]+: /, "");
-
-/** Close and delete a library file and its journal, whatever state they are in. */
-async function discard(fileName) {
-  try {
-    closeDatabase(fileName);
-  } catch {
-    // not open
-  }
-  for (const name of [fileName, `${fileName}-journal`]) {
-    await directory.removeEntry(name).catch(() => {});
-  }
-}
 
 /** Turn storage errors into sentences with sizes. */
 async function explain(error, file) {

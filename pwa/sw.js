@@ -9,8 +9,9 @@ import { DS_PATH, MSG } from "./protocol.js";
 const RELAY_TIMEOUT_MS = 120_000;
 // The total size of the precache, set by build.py, so the first visit can show "Downloading 4.1 / 17 MB".
 const PRECACHE_BYTES = globalThis.PRECACHE_BYTES ?? 0;
-// Datasette's own static files carry a content hash (?_hash=...), so once relayed they can be kept: pages then load
-// their CSS and JavaScript without a trip through Python. One cache per build, the old ones dropped on activation.
+// Datasette's own static files carry a content hash (?_hash=...) and plugins' change only with a build, so once
+// relayed they can be kept: pages then load their CSS and JavaScript without a trip through Python. One cache per
+// build, the old ones dropped on activation.
 const STATIC_CACHE = `datasette-static-${globalThis.BUILD_ID}`;
 
 // Requests Datasette treats as reads; any other method must come from this app's own pages.
@@ -37,7 +38,10 @@ self.addEventListener("fetch", (event) => {
   // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
   if (event.request.mode === "navigate" && event.request.destination === "document") {
     event.respondWith(shellPage());
-  } else if (url.pathname.startsWith(`${dsPrefix}-/static/`) && url.searchParams.has("_hash")) {
+  } else if (
+    (url.pathname.startsWith(`${dsPrefix}-/static/`) && url.searchParams.has("_hash")) ||
+    url.pathname.startsWith(`${dsPrefix}-/static-plugins/`)
+  ) {
     event.respondWith(staticFile(event.request));
   } else {
     event.respondWith(fromThisApp(event).then((ok) => (ok ? relay(event.request) : refuse())));
@@ -67,7 +71,7 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-/** A hashed Datasette static file: from the cache, else relayed once and kept. */
+/** A Datasette or plugin static file: from the cache, else relayed once and kept. */
 async function staticFile(request) {
   const cache = await caches.open(STATIC_CACHE);
   const cached = await cache.match(request);

@@ -97,3 +97,21 @@ def test_pages_follow_the_system_dark_mode(app):
     assert b'href="/ds/-/static-plugins/datasette-pwa/dark.css"' in get(app, "/ds/").body
     css = get(app, "/ds/-/static-plugins/datasette-pwa/dark.css")
     assert css.status == 200 and b"prefers-color-scheme: dark" in css.body
+
+
+def test_pages_may_reach_nothing_outside_the_app(app):
+    reply = get(app, "/ds/")
+    policy = header(reply, "content-security-policy")
+    assert "default-src 'self' data: blob:" in policy and "frame-ancestors 'self'" in policy
+    assert not [k for k, _ in get(app, "/ds/.json").headers if k == "content-security-policy"]
+
+
+def test_the_offline_plugins_are_installed(app):
+    names = {p["name"] for p in json.loads(get(app, "/ds/-/plugins.json").body)}
+    assert {"datasette-plot", "datasette-pretty-json", "datasette-search-all", "datasette-render-markdown",
+            "datasette-render-images", "datasette-json-html", "datasette-pwa"} <= names
+
+
+def test_the_chart_script_only_goes_where_there_are_rows(app):
+    assert b"datasette-plot/main.min.js" not in get(app, "/ds/").body
+    assert b"datasette-plot/main.min.js" in get(app, "/ds/things/things").body

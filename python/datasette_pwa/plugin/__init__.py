@@ -21,3 +21,13 @@ def prepare_connection(conn):
 @hookimpl
 def extra_css_urls(datasette):
     return [datasette.urls.static_plugins("datasette-pwa", "dark.css")]
+
+
+@hookimpl(wrapper=True)
+def extra_body_script(template):
+    scripts = yield
+    # datasette-plot 0.1.0 adds its script to every page and throws on those without rows ("Cannot read properties
+    # of undefined"): keep it where there are rows to plot.
+    if template in ("table.html", "query.html"):
+        return scripts
+    return [script for script in scripts if "datasette-plot" not in str(script)]

@@ -1,0 +1,76 @@
+// Moving database files around for the library: into OPFS (streaming, with progress), into Pyodide's memory for
+// imports, and away again; every function leaves no partial file behind that a later start would not remove.
+import { closeDatabase, openDatabase } from "./opfs-fs.js";
+
+// A window that just handed the library over is still closing its worker's file handles.
+const HANDOVER_MS = 5000;
+
+/** openDatabase, retried while another worker (of a window that just let go) still holds the file. */
+export async function openReleased(fileName) {
+  const deadline = Date.now() + HANDOVER_MS;
+  for (;;) {
+    try {
+      return await openDatabase(fileName);
+    } catch (error) {
+      if (Date.now() > deadline || error.cause?.name !== "NoModificationAllowedError") throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Stream a File into OPFS, reporting progress; on abort the partial copy is never committed. */
+export async function copyIn(directory, file, fileName, signal, onProgress) {
+  let loaded = 0;
+  let reported = 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.byteLength;
+      if (loaded - reported > 4 * 1024 * 1024 || loaded === file.size) {
+        reported = loaded;
+        onProgress(loaded);
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  const target = await directory.getFileHandle(fileName, { create: true });
+  await file.stream().pipeThrough(counter).pipeTo(await target.createWritable(), { signal });
+}
+
+/**
+ * Delete files no record points to: a copy cut short by a crash or a closed window (its record is only written
+ * once the copy is complete and checked), or a snapshot left behind.
+ */
+export async function removeOrphans(directory, keep) {
+  const known = new Set(keep.flatMap((file) => [file, `${file}-journal`]));
+  for await (const name of directory.keys()) {
+    if (!known.has(name)) await directory.removeEntry(name).catch(() => {});
+  }
+}
+
+/** Stream a File into Pyodide's in-memory filesystem, where Python reads it: a chunk at a time, never whole in JS. */
+export async function copyToScratch(fs, file, path, signal, onProgress) {
+  const stream = fs.open(path, "w");
+  try {
+    let loaded = 0;
+    for await (const chunk of file.stream()) {
+      if (signal.aborted) throw new Error("cancelled");
+      fs.write(stream, chunk, 0, chunk.byteLength);
+      loaded += chunk.byteLength;
+      onProgress(loaded);
+    }
+  } finally {
+    fs.close(stream);
+  }
+}
+
+/** Close and delete a library file and its journal, whatever state they are in. */
+export async function discard(directory, fileName) {
+  try {
+    closeDatabase(fileName);
+  } catch {
+    // not open
+  }
+  for (const name of [fileName, `${fileName}-journal`]) {
+    await directory.removeEntry(name).catch(() => {});
+  }
+}
