@@ -1,0 +1,62 @@
+// Storage benchmark worker: Pyodide plus the app's own opfs-fs.js (both copied next to this file by run.py),
+// so a query can run on the same file in OPFS (as the app's library keeps it) and in MEMFS.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { mountOPFS, openDatabase } from "./opfs-fs.js";
+
+let pyodide;
+let directory;
+
+const ops = {
+  async boot() {
+    pyodide = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
+    directory = await mountOPFS(pyodide, "/library");
+    return pyodide.version;
+  },
+  // Streamed into OPFS the way the app's library imports a file, then opened for SQLite.
+  async toOpfs(file, name) {
+    const target = await directory.getFileHandle(name, { create: true });
+    await file.stream().pipeTo(await target.createWritable());
+    await openDatabase(name);
+    return `/library/${name}`;
+  },
+  async toMemfs(file, name) {
+    pyodide.FS.writeFile(`/tmp/${name}`, new Uint8Array(await file.arrayBuffer()));
+    // An empty journal, as opfs-fs.js always has: without it every read transaction's hot-journal check
+    // fails with ENOENT, a thrown JS exception that costs more than the read itself.
+    pyodide.FS.writeFile(`/tmp/${name}-journal`, new Uint8Array(0));
+    return `/tmp/${name}`;
+  },
+  // Baselines for the app's import: read a File through, or write it with a sync access handle; ms taken.
+  async readOnly(file) {
+    const t = performance.now();
+    const reader = file.stream().getReader();
+    while (!(await reader.read()).done);
+    return performance.now() - t;
+  },
+  async syncWrite(file, name) {
+    const t = performance.now();
+    const target = await directory.getFileHandle(name, { create: true });
+    const handle = await target.createSyncAccessHandle();
+    const reader = file.stream().getReader();
+    for (let at = 0; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      at += handle.write(value, { at });
+    }
+    handle.flush();
+    handle.close();
+    const ms = performance.now() - t;
+    await directory.removeEntry(name);
+    return ms;
+  },
+  // Run Python whose last expression is a JSON string.
+  py: (code) => JSON.parse(pyodide.runPython(code)),
+};
+
+onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    postMessage({ id, result: await ops[op](...args) });
+  } catch (e) {
+    postMessage({ id, error: `${e?.name}: ${e?.message}` });
+  }
+};
