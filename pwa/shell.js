@@ -6,6 +6,7 @@ import { LibraryActions } from "./library-actions.js";
 import { ask, notice } from "./library-view.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
+import { recentPages, remember } from "./recent.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
@@ -138,11 +139,14 @@ function followFrame() {
     if (!page.pathname.startsWith(dsRoot.pathname)) return;
     history.replaceState(null, "", page.href);
     view.setPageTitle(frame.contentDocument.title);
+    const path = page.pathname + page.search;
+    if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), showPage);
   });
 }
 
 async function main() {
   followFrame();
+  view.showRecent(recentPages(), showPage);
   runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
   runtime.addEventListener("crash", ({ detail }) => {
     notice(`Datasette stopped (${detail.error.message}) and was restarted. A page that was loading may need a reload.`, "error");

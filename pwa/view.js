@@ -74,6 +74,19 @@ export function setPageTitle(title) {
   document.title = title ? `${title} — Datasette` : "Datasette";
 }
 
+/** The recently viewed pages: [{path, title}]; clicking one shows it. */
+export function showRecent(pages, open) {
+  $("recent").replaceChildren(
+    ...pages.map(({ path, title }) => {
+      const button = Object.assign(document.createElement("button"), { type: "button", textContent: title, title: path });
+      button.onclick = () => open(path);
+      const item = document.createElement("li");
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
 /** A short notice at the bottom of the window that goes away by itself. */
 export function toast(text) {
   const note = document.createElement("div");

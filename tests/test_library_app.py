@@ -109,6 +109,25 @@ def test_open_several_files_with_the_button(app, tmp_path):
     wait_for_frame(app, "/ds/second/other")
     assert frame.locator("table.rows-and-columns tbody tr").count() == 7
     assert frame.locator("th .dropdown-menu-icon").count() > 0  # Datasette's table.js ran (column menus)
+    # The sidebar remembers the pages seen, most recent first, to go back in one click.
+    recent = app.locator("#recent button")
+    assert recent.first.get_attribute("title") == "/ds/second/other"
+    app.locator("#recent button[title='/ds/second']").click()
+    wait_for_frame(app, "/ds/second")
+
+
+def test_datasettes_own_insert_row_form_works_for_the_owner(app):
+    app.evaluate("() => { document.getElementById('frame').src = 'ds/fixtures/items'; }")
+    wait_for_frame(app, "/ds/fixtures/items")
+    frame = app.frame_locator("#frame")
+    frame.locator("button.table-insert-row").click()
+    dialog = frame.locator("dialog[open]")
+    dialog.locator("input[name='name']").fill("typed into Datasette's form")
+    dialog.locator("input[name='size']").fill("4242")
+    dialog.locator("button.row-edit-save").click()
+    app.wait_for_function(
+        "() => fetch('ds/fixtures/items.json?_shape=array&size=4242').then(r => r.json()).then(r => r.length === 1)"
+    )
 
 
 def test_same_file_name_gets_a_unique_name(app, tmp_path):
