@@ -44,10 +44,17 @@ async function initRuntime() {
   return false;
 }
 
-/** After a normal boot: import Datasette, snapshot the interpreter, and keep the snapshot for the next start. */
+// Imported before the snapshot: Datasette's dependencies, not Datasette itself. It imports pydantic, whose compiled
+// core is a dynamic library, and a Pyodide snapshot does not restore a dynamic library's function table: restored
+// that way, Datasette's table pages failed with "table index is out of bounds".
+const SNAPSHOT_IMPORTS = "jinja2, markupsafe, httpx2, sqlite_utils, yaml, click, pluggy, itsdangerous, asyncinject, " +
+  "mergedeep, aiofiles, dateutil, opentelemetry.trace, tabulate, markdown, bleach";
+
+/** After a normal boot: import what is safe to keep, snapshot the interpreter, and keep it for the next start. */
 function snapshotAfterImports() {
-  pyodide.runPython("import datasette_pwa.app, datasette_pwa.library");
-  return pyodide.makeMemorySnapshot();
+  pyodide.runPython(`import ${SNAPSHOT_IMPORTS}`);
+  const dynamicLibraryLoaded = pyodide.runPython("import sys; any(m.startswith('pydantic_core') for m in sys.modules)");
+  return dynamicLibraryLoaded ? null : pyodide.makeMemorySnapshot();
 }
 
 /** The wheels' bytes, fetched while the runtime starts: [[file name, ArrayBuffer]...]. */
@@ -135,8 +142,18 @@ async function call({ id, method, args }) {
     postMessage({ type: MSG.RESULT, id, value });
   } catch (error) {
     postMessage({ type: MSG.RESULT, id, error: error.message });
+    failIfFatal(error);
   }
 }
+
+// Pyodide cannot go on after a fatal error (every later call fails). Make it a crash the shell sees, so it restarts
+// the worker, instead of answering every request with an error from then on.
+function failIfFatal(error) {
+  if (error?.pyodide_fatal_error) setTimeout(() => {
+    throw error;
+  });
+}
+addEventListener("unhandledrejection", (event) => failIfFatal(event.reason));
 
 let ready;
 onmessage = ({ data }) => {
@@ -147,7 +164,10 @@ onmessage = ({ data }) => {
       (error) => postMessage({ type: MSG.FAILED, error: String(error) }),
     );
   } else if (data.type === MSG.REQUEST) {
-    handle(data).catch((error) => postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) }));
+    handle(data).catch((error) => {
+      postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) });
+      failIfFatal(error);
+    });
   } else if (data.type === MSG.CALL) {
     call(data);
   } else if (data.type === MSG.PING) {
