@@ -1,10 +1,13 @@
 """Shared fixtures: one built dist/, servers on free ports, one Playwright, real Debian Chromium."""
 
 import asyncio
+import functools
+import http.server
 import socket
 import subprocess
 import sys
 import time
+import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -131,6 +134,24 @@ def launch(playwright, profile, guard=None, offline=False):
     if guard:
         guard.attach(context)
     return context
+
+
+def start_app(playwright, profile, url, guard=None, offline=False):
+    """Launch Chromium on profile, open the app at url and wait for Datasette; returns (context, page)."""
+    context = launch(playwright, profile, guard, offline)
+    page = context.pages[0]
+    page.goto(url)
+    wait_ready(page)
+    return context, page
+
+
+def serve_directory(root):
+    """A static server (build.py's, with its MIME types) for root on a free port, in a thread; returns (url, server)."""
+    from build import Handler
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/", server
 
 
 def wait_ready(page):

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 
-from conftest import launch, wait_ready
+from conftest import start_app
 from test_library_app import drop, grant_write_permission, kill_browser, library_names, make_db, notices, wait_for_library
 
 INSERT = """i => fetch('ds/crash/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
@@ -16,11 +16,17 @@ INSERT = """i => fetch('ds/crash/items/-/insert', {method: 'POST', headers: {'co
 
 
 def start(playwright, profile, server):
-    context = launch(playwright, profile)
-    page = context.pages[0]
-    page.goto(server.url)
-    wait_ready(page)
-    return context, page
+    return start_app(playwright, profile, server.url)
+
+
+def make_big_db(path, rows):
+    """A database of rows x 1 kB: big enough that copying or saving it takes a while to interrupt."""
+    with sqlite3.connect(path) as db:
+        db.execute("create table items (id integer primary key, name text, size integer, payload blob)")
+        db.execute(f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
+                   "insert into items select i, 'row', i, randomblob(1000) from n")
+    db.close()
+    return path
 
 
 def kill_later(profile, low, high):
@@ -63,12 +69,7 @@ def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server,
 
 def test_a_kill_during_import_leaves_no_half_database(playwright, server, tmp_path):
     profile = tmp_path / "profile"
-    big = tmp_path / "bigimport.db"
-    with sqlite3.connect(big) as db:
-        db.execute("create table t (id integer primary key, payload blob)")
-        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 300000) "
-                   "insert into t select i, randomblob(1000) from n")
-    db.close()
+    big = make_big_db(tmp_path / "bigimport.db", 300_000)
     context, page = start(playwright, profile, server)
     usage = page.evaluate("navigator.storage.estimate().then(e => e.usage)")
     drop(page, [big])
@@ -85,12 +86,7 @@ def test_a_kill_during_import_leaves_no_half_database(playwright, server, tmp_pa
 def test_a_kill_during_save_back_leaves_the_old_or_the_new_file(playwright, server, tmp_path):
     profile = tmp_path / "profile"
     grant_write_permission(profile, server.url.rstrip("/"))
-    original = tmp_path / "saved.db"
-    with sqlite3.connect(original) as db:
-        db.execute("create table items (id integer primary key, name text, size integer, payload blob)")
-        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 150000) "
-                   "insert into items select i, 'row', i, randomblob(1000) from n")
-    db.close()
+    original = make_big_db(tmp_path / "saved.db", 150_000)
     old = hashlib.sha256(original.read_bytes()).hexdigest()
     context, page = start(playwright, profile, server)
     drop(page, [original])

@@ -2,8 +2,8 @@
 
 import pytest
 
-from conftest import launch, wait_ready
-from test_library_app import make_db, wait_for_library
+from conftest import start_app, wait_ready
+from test_library_app import make_db, open_with_input, wait_for_library
 
 
 @pytest.mark.parametrize(
@@ -14,15 +14,9 @@ from test_library_app import make_db, wait_for_library
     ],
 )
 def test_a_failed_worker_is_restarted_with_a_notice(playwright, server, tmp_path, failure, message):
-    context = launch(playwright, tmp_path / "profile")
+    context, page = start_app(playwright, tmp_path / "profile", server.url)
     try:
-        page = context.pages[0]
-        page.goto(server.url)
-        wait_ready(page)
-        with page.expect_file_chooser() as chooser:
-            page.evaluate("delete window.showOpenFilePicker")
-            page.click("#open-database")
-        chooser.value.set_files(str(make_db(tmp_path / "survivor.db", rows=4)))
+        open_with_input(page, [make_db(tmp_path / "survivor.db", rows=4)])
         wait_for_library(page, "survivor")
 
         worker = next(w for w in page.workers if w.url.endswith("/worker.js"))

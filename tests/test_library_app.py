@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import NetworkGuard, free_port, launch, wait_ready
+from conftest import NetworkGuard, free_port, launch, start_app, wait_ready
 
 
 def make_db(path, rows=50, table="items"):
@@ -51,6 +51,8 @@ def notices(page):
 
 
 def open_with_input(page, paths):
+    """Open files with the Open button's <input type=file> fallback (Playwright cannot drive the picker)."""
+    page.evaluate("delete window.showOpenFilePicker")
     with page.expect_file_chooser() as chooser:
         page.click("#open-database")
     chooser.value.set_files([str(p) for p in paths])
@@ -87,11 +89,7 @@ def app(playwright, server, tmp_path_factory):
     profile = tmp_path_factory.mktemp("library-profile")
     grant_write_permission(profile, server.url.rstrip("/"))
     guard = NetworkGuard()
-    context = launch(playwright, profile, guard)
-    context.add_init_script("delete window.showOpenFilePicker")
-    page = context.pages[0]
-    page.goto(server.url)
-    wait_ready(page)
+    context, page = start_app(playwright, profile, server.url, guard)
     yield page
     context.close()
     assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
@@ -398,10 +396,7 @@ def test_new_rename_and_remove(app):
 def test_library_and_writes_survive_a_killed_browser_offline(playwright, server, tmp_path):
     profile = tmp_path / "profile"
     guard = NetworkGuard()
-    context = launch(playwright, profile, guard)
-    page = context.pages[0]
-    page.goto(server.url)
-    wait_ready(page)
+    context, page = start_app(playwright, profile, server.url, guard)
     drop(page, [make_db(tmp_path / "alpha.db"), make_db(tmp_path / "beta.db")])
     wait_for_library(page, "beta")
     wait_for_library(page, "alpha")

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from build import Handler
-from conftest import launch, wait_ready
+from conftest import start_app, wait_ready
 from test_library_app import app, library_names, make_db, notices, wait_for_frame, wait_for_library  # noqa: F401
 
 
@@ -62,11 +62,8 @@ def test_url_failures_say_why(app, files_server, path, message):
 
 
 def test_csv_and_url_parameters_like_datasette_lite(playwright, server, files_server, tmp_path):
-    context = launch(playwright, tmp_path / "profile")
+    context, page = start_app(playwright, tmp_path / "profile", server.url)  # installs the app first
     try:
-        page = context.pages[0]
-        page.goto(server.url)  # installs the app first
-        wait_ready(page)
         page.goto(f"{server.url}?csv={files_server}open/scores.csv")
         wait_ready(page)
         wait_for_library(page, "scores")

@@ -1,19 +1,13 @@
 """dist/ is a plain static site: it works under a sub-path of any static host, not only at the root."""
 
-import functools
-import http.server
-import threading
-
-from build import Handler
-from conftest import launch, wait_ready
+from conftest import launch, serve_directory, wait_ready
 
 
 def test_app_works_under_a_sub_path(playwright, dist, tmp_path):
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "datasette").symlink_to(dist)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/tools/datasette/"
+    root, server = serve_directory(tmp_path)
+    url = root + "tools/datasette/"
     context = launch(playwright, tmp_path / "profile")
     try:
         page = context.pages[0]

@@ -1,16 +1,12 @@
 """A new build deployed to the same URL: the app keeps working, offers the update, and the library survives it."""
 
-import functools
-import http.server
 import json
 import shutil
 import subprocess
 import sys
-import threading
 
-from build import Handler
-from conftest import ROOT, launch, wait_ready
-from test_library_app import make_db, wait_for_library
+from conftest import ROOT, launch, serve_directory, wait_ready
+from test_library_app import make_db, open_with_input, wait_for_library
 
 SOURCES = ["build.py", "pyproject.toml", "package.json", "package-lock.json", "wheels.lock", "manifest.webmanifest",
            "pwa", "python"]
@@ -35,9 +31,7 @@ def test_update_to_a_new_build(playwright, dist, tmp_path):
         (repo / cached).symlink_to(ROOT / cached)
     site = tmp_path / "site"
     version_a = build_copy(repo, site)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/"
+    url, server = serve_directory(site)
 
     context = launch(playwright, tmp_path / "profile")
     try:
@@ -46,10 +40,7 @@ def test_update_to_a_new_build(playwright, dist, tmp_path):
         page.locator(".toast", has_text="Ready to work offline").wait_for()  # said once installed
         wait_ready(page)
         assert f"build {version_a}" in page.inner_text("#versions")
-        with page.expect_file_chooser() as chooser:
-            page.evaluate("delete window.showOpenFilePicker")
-            page.click("#open-database")
-        chooser.value.set_files(str(make_db(tmp_path / "kept.db", rows=5)))
+        open_with_input(page, [make_db(tmp_path / "kept.db", rows=5)])
         wait_for_library(page, "kept")
 
         # Version B is deployed; the open window finds it on its next navigation.

@@ -1,20 +1,13 @@
 """Two windows of the app, and files opened from the OS with the installed app."""
 
-from conftest import launch, wait_ready
-from test_library_app import make_db, wait_for_frame, wait_for_library
+from conftest import start_app, wait_ready
+from test_library_app import make_db, open_with_input, wait_for_frame, wait_for_library
 
 
 def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
-    context = launch(playwright, tmp_path / "profile")
+    context, first = start_app(playwright, tmp_path / "profile", server.url)
     try:
-        first = context.pages[0]
-        first.goto(server.url)
-        wait_ready(first)
-        drop_path = make_db(tmp_path / "shared.db", rows=9)
-        with first.expect_file_chooser() as chooser:
-            first.evaluate("delete window.showOpenFilePicker")
-            first.click("#open-database")
-        chooser.value.set_files(str(drop_path))
+        open_with_input(first, [make_db(tmp_path / "shared.db", rows=9)])
         wait_for_library(first, "shared")
 
         second = context.new_page()
@@ -35,11 +28,8 @@ def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
 
 
 def test_open_with_the_installed_app(playwright, server, tmp_path):
-    context = launch(playwright, tmp_path / "profile")
+    context, page = start_app(playwright, tmp_path / "profile", server.url)
     try:
-        page = context.pages[0]
-        page.goto(server.url)
-        wait_ready(page)
         cdp = context.new_cdp_session(page)
         manifest_id = cdp.send("Page.getAppManifest")["manifest"]["id"]
         cdp.send("PWA.install", {"manifestId": manifest_id})
@@ -69,15 +59,9 @@ WRITE_300 = """offset => { window.writes = (async () => {
 
 
 def test_two_windows_write_at_the_same_time(playwright, server, tmp_path):
-    context = launch(playwright, tmp_path / "profile")
+    context, first = start_app(playwright, tmp_path / "profile", server.url)
     try:
-        first = context.pages[0]
-        first.goto(server.url)
-        wait_ready(first)
-        with first.expect_file_chooser() as chooser:
-            first.evaluate("delete window.showOpenFilePicker")
-            first.click("#open-database")
-        chooser.value.set_files(str(make_db(tmp_path / "together.db", rows=0)))
+        open_with_input(first, [make_db(tmp_path / "together.db", rows=0)])
         wait_for_library(first, "together")
         second = context.new_page()
         second.goto(server.url)
