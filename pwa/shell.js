@@ -12,6 +12,9 @@ import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
 
+// Offline, a check fails quietly and costs nothing.
+const UPDATE_CHECK_MS = 60 * 60 * 1000;
+
 // Fixed once: the shell rewrites its own URL to mirror the frame, which would move relative URLs.
 const appRoot = new URL("./", document.baseURI);
 const dsRoot = new URL(DS_PATH, appRoot);
@@ -39,6 +42,8 @@ async function installServiceWorker() {
   navigator.serviceWorker.startMessages();
   if (firstInstall) view.showProgress("Downloading the app");
   await wb.register();
+  // The browser looks for a new version only on navigation; an app window can stay open for days.
+  setInterval(() => wb.update().catch(() => {}), UPDATE_CHECK_MS);
   if (!navigator.serviceWorker.controller) {
     await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
   }
