@@ -29,15 +29,17 @@ export async function mountLibrary(pyodide, ds) {
   const notices = [];
   const all = await records.all();
   await removeOrphans(directory, all.map((r) => r.file));
+  const served = [];
   for (const record of all) {
     try {
       await directory.getFileHandle(record.file);
       await openReleased(record.file);
-      await py.add(ds, record.name, pathOf(record));
+      served.push([record.name, pathOf(record)]);
     } catch (error) {
       notices.push(`${record.name} could not be opened (${error.message}); it is still in the library.`);
     }
   }
+  await py.add(ds, ...served);
   return notices;
 }
 
@@ -73,7 +75,7 @@ const library = {
       await openDatabase(record.file);
       const problem = py.problem_with(pathOf(record));
       if (problem) throw new Error(`${file.name} was not added: ${problem}`);
-      await py.add(library.ds, name, pathOf(record));
+      await py.add(library.ds, [name, pathOf(record)]);
       await records.put(record);
       const wal = await isWal(file);
       return { ...describe(record), notice: wal ? walNotice(file.name) : null };
@@ -156,7 +158,7 @@ const library = {
     await openDatabase(record.file);
     py.create_empty(pathOf(record));
     flushAll();
-    await py.add(library.ds, name, pathOf(record));
+    await py.add(library.ds, [name, pathOf(record)]);
     const created = { ...record, size: fs.stat(pathOf(record)).size };
     await records.put(created);
     return describe(created);

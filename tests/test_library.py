@@ -46,7 +46,7 @@ def test_a_truncated_database_is_reported(tmp_path, good):
 
 def test_add_rename_remove_and_snapshot(tmp_path, good):
     app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, "good", str(good)))
+    run_async(library.add(app.ds, ("good", str(good))))
     assert library.names(app.ds) == ["_memory", "good"]
     reply = run_async(app.handle("GET", "http://x/ds/good.json", [], None))
     assert [t["name"] for t in json.loads(reply.body)["tables"]] == ["t"]  # listed at once, not a second later

@@ -52,8 +52,10 @@ def names(ds: Datasette) -> list[str]:
     return list(ds.databases)
 
 
-async def add(ds: Datasette, name: str, path: str) -> None:
-    ds.add_database(Database(ds, path=path, is_mutable=True), name=name)
+async def add(ds: Datasette, *databases: tuple[str, str]) -> None:
+    """Serve each (name, path); one catalog refresh for all of them, which matters at start with many databases."""
+    for name, path in databases:
+        ds.add_database(Database(ds, path=path, is_mutable=True), name=name)
     # Datasette refreshes its table catalog at most once a second; the next page must list the new tables.
     await ds.refresh_schemas(force=True)
 
@@ -67,7 +69,7 @@ async def remove(ds: Datasette, name: str) -> None:
 async def rename(ds: Datasette, name: str, new_name: str) -> None:
     path = ds.databases[name].path
     ds.remove_database(name)
-    await add(ds, new_name, path)
+    await add(ds, (new_name, path))
 
 
 def create_empty(path: str) -> None:
