@@ -1,6 +1,7 @@
-// A memory snapshot of the interpreter with Datasette imported, made in the user's own browser on the first run and
-// kept in Cache Storage per build: restoring it skips most of Python's start-up and Datasette's imports. It is tied
-// to the exact Pyodide and wheels of one build, so the key is the build id; any failure falls back to a normal boot.
+// A memory snapshot of the interpreter with Datasette's dependencies imported (not Datasette: see SNAPSHOT_IMPORTS
+// in worker.js), made in the user's own browser on the first run and kept in Cache Storage per build: restoring it
+// skips Python's start-up and those imports. It is tied to the exact Pyodide and wheels of one build, so the key is
+// the build id; any failure falls back to a normal boot.
 
 const CACHE = "datasette-pwa-snapshots";
 
