@@ -41,20 +41,9 @@ export class LibraryActions {
         last = (await this.importData(file, ask)) ?? last;
         continue;
       }
-      const importId = nextImport++;
-      const progress = ui.showImport(file.name, file.size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
-      const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded);
-      this.runtime.addEventListener("import-progress", onProgress);
-      try {
-        const db = await this.runtime.call(LIBRARY.IMPORT, importId, file, handle);
-        if (db.notice) ui.notice(db.notice, "warning");
-        last = db;
-      } catch (error) {
-        ui.notice(error.message, "error");
-      } finally {
-        this.runtime.removeEventListener("import-progress", onProgress);
-        progress.done();
-      }
+      const db = await this.#copying(file.name, file.size, LIBRARY.IMPORT, file, handle);
+      if (db?.notice) ui.notice(db.notice, "warning");
+      last = db ?? last;
     }
     if (last) {
       // Ask once there is something worth keeping; installed apps are usually granted it.
@@ -81,22 +70,12 @@ export class LibraryActions {
       buttons: [{ label: "Import", value: "import" }],
     });
     if (!answer) return null;
-    const importId = nextImport++;
-    const progress = ui.showImport(file.name, file.size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
-    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded);
-    this.runtime.addEventListener("import-progress", onProgress);
-    try {
-      const result = await this.runtime.call(LIBRARY.IMPORT_DATA, importId, file, answer.choice || null, answer.text);
+    const result = await this.#copying(file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text);
+    if (result) {
       ui.notice(`Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
       result.notices.forEach((text) => ui.notice(text, "warning"));
-      return result;
-    } catch (error) {
-      ui.notice(error.message, "error");
-      return null;
-    } finally {
-      this.runtime.removeEventListener("import-progress", onProgress);
-      progress.done();
     }
+    return result;
   }
 
   async create() {
@@ -142,22 +121,9 @@ export class LibraryActions {
       ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
       return;
     }
-    const importId = nextImport++;
     const name = new URL(url).pathname.split("/").pop() || url;
-    const progress = ui.showImport(name, 0, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
-    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded, detail.total);
-    this.runtime.addEventListener("import-progress", onProgress);
-    let file;
-    try {
-      file = await this.runtime.call(LIBRARY.DOWNLOAD, importId, url);
-    } catch (error) {
-      ui.notice(error.message, "error");
-      return;
-    } finally {
-      this.runtime.removeEventListener("import-progress", onProgress);
-      progress.done();
-    }
-    await this.open([{ file, handle: null }], { ask });
+    const file = await this.#copying(name, 0, LIBRARY.DOWNLOAD, url);
+    if (file) await this.open([{ file, handle: null }], { ask });
   }
 
   /** Versions of everything, and what the library uses of the browser's storage. */
@@ -243,6 +209,26 @@ export class LibraryActions {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
     });
+  }
+
+  /**
+   * Call a worker method that copies a file (its first argument is an import id) with a progress row and Cancel.
+   * Its error becomes a notice; returns its result, or null.
+   */
+  async #copying(name, size, method, ...args) {
+    const importId = nextImport++;
+    const progress = ui.showImport(name, size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
+    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded, detail.total);
+    this.runtime.addEventListener("import-progress", onProgress);
+    try {
+      return await this.runtime.call(method, importId, ...args);
+    } catch (error) {
+      ui.notice(error.message, "error");
+      return null;
+    } finally {
+      this.runtime.removeEventListener("import-progress", onProgress);
+      progress.done();
+    }
   }
 
   /** Run an action, show its error as a notice, and refresh the library either way. */
