@@ -57,8 +57,9 @@ async function startDatasette() {
   view.setVersions(versions);
   document.getElementById("about").onclick = () => library.about(versions);
   notices.forEach((text) => notice(text, "error"));
-  await library.refresh();
+  // The page first: the sidebar's library fills in while Datasette renders it.
   showPage(initialPage());
+  await library.refresh();
   setLibraryEnabled(true);
   view.setStatus("Ready");
 }
