@@ -4,11 +4,17 @@ from conftest import start_app, wait_ready
 from test_library_app import make_db, open_with_input, wait_for_frame, wait_for_library
 
 
+def open_one_database(playwright, server, tmp_path, name, rows):
+    """A window that owns the library, with one database in it; returns (context, page)."""
+    context, page = start_app(playwright, tmp_path / "profile", server.url)
+    open_with_input(page, [make_db(tmp_path / f"{name}.db", rows=rows)])
+    wait_for_library(page, name)
+    return context, page
+
+
 def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
-    context, first = start_app(playwright, tmp_path / "profile", server.url)
+    context, first = open_one_database(playwright, server, tmp_path, "shared", rows=9)
     try:
-        open_with_input(first, [make_db(tmp_path / "shared.db", rows=9)])
-        wait_for_library(first, "shared")
 
         second = context.new_page()
         second.goto(server.url)
@@ -59,10 +65,8 @@ WRITE_300 = """offset => { window.writes = (async () => {
 
 
 def test_two_windows_write_at_the_same_time(playwright, server, tmp_path):
-    context, first = start_app(playwright, tmp_path / "profile", server.url)
+    context, first = open_one_database(playwright, server, tmp_path, "together", rows=0)
     try:
-        open_with_input(first, [make_db(tmp_path / "together.db", rows=0)])
-        wait_for_library(first, "together")
         second = context.new_page()
         second.goto(server.url)
         second.locator("#elsewhere").wait_for()
