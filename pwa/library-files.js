@@ -25,21 +25,38 @@ export async function openReleased(fileName) {
  */
 export async function copyIn(directory, file, fileName, signal, onProgress) {
   const access = await (await directory.getFileHandle(fileName, { create: true })).createSyncAccessHandle();
+  const stream = file.stream();
+  // Read into one reused buffer (a BYOB reader): a default reader hands out a new ArrayBuffer per chunk, garbage that
+  // V8 collects late, and copying a 1.7 GB file held +280 MB in the worker's process that way (+21 MB like this).
+  let reader;
+  let buffer;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+    buffer = new ArrayBuffer(1024 * 1024);
+  } catch {
+    reader = stream.getReader(); // not a byte stream in this browser
+  }
+  let done = false;
   try {
     access.truncate(0);
     let loaded = 0;
     let reported = 0;
-    for await (const chunk of file.stream()) {
+    for (;;) {
       if (signal.aborted) throw signal.reason;
-      loaded += access.write(chunk, { at: loaded });
+      const chunk = await (buffer ? reader.read(new Uint8Array(buffer)) : reader.read());
+      if (chunk.done) break;
+      loaded += access.write(chunk.value, { at: loaded });
+      if (buffer) buffer = chunk.value.buffer; // the read took the buffer over and hands it back here
       if (loaded - reported > 4 * 1024 * 1024) {
         reported = loaded;
         onProgress(loaded);
       }
     }
+    done = true;
     access.flush();
     onProgress(loaded);
   } finally {
+    if (!done) reader.cancel().catch(() => {});
     access.close();
   }
 }
