@@ -9,6 +9,7 @@ Standard library only; it drives npm (Pyodide, workbox-cli, esbuild) and pip (Da
 
 import argparse
 import functools
+import gzip
 import hashlib
 import http.server
 import json
@@ -124,7 +125,7 @@ def sha256(path):
 # --- stage ---------------------------------------------------------------------------------------
 
 def stage():
-    """Lay out dist/: the shell, Pyodide's core, the wheels and our Python package."""
+    """Lay out dist/: the shell, Pyodide's core, and site-packages (Datasette, its dependencies, our package)."""
     say("staging dist/")
     shutil.rmtree(DIST, ignore_errors=True)
     shutil.copytree(ROOT / "pwa", DIST, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
@@ -134,17 +135,15 @@ def stage():
     (DIST / "pyodide").mkdir()
     for name in PYODIDE_FILES:
         shutil.copy2(PYODIDE / name, DIST / "pyodide" / name)
-    # We install our own wheels, so Pyodide gets a lock file with its platform info and no packages.
+    # We install our own packages, so Pyodide gets a lock file with its platform info and no packages.
     info = json.loads((PYODIDE / "pyodide-lock.json").read_text())["info"]
     (DIST / "pyodide/pyodide-lock.json").write_text(json.dumps({"info": info, "packages": {}}) + "\n")
-    (DIST / "wheels").mkdir()
-    names = []
+    files = {}
     for name, (version, _) in sorted(locked_packages().items()):
-        wheel = cached_wheel(name, version)
-        shutil.copy2(wheel, DIST / "wheels" / wheel.name)
-        names.append(wheel.name)
-    names.append(zip_package(ROOT / "python" / "datasette_pwa", DIST / "wheels" / "datasette_pwa.zip"))
-    (DIST / "wheels" / "index.json").write_text(json.dumps(names, indent=1) + "\n")
+        with zipfile.ZipFile(cached_wheel(name, version)) as wheel:
+            files |= {info.filename: wheel.read(info) for info in wheel.infolist() if not info.is_dir()}
+    files |= package_files(ROOT / "python" / "datasette_pwa")
+    bundle_site_packages(files, "/lib/python{}.{}/site-packages".format(*info["python"].split(".")[:2]))
     # One id for everything in this build: the worker passes it to Datasette (/-/versions), the shell shows it.
     digest = hashlib.sha256()
     for path in sorted(p for p in DIST.rglob("*") if p.is_file()):
@@ -152,9 +151,25 @@ def stage():
     (DIST / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
 
 
-def zip_package(package, target):
-    """Zip our package (code and static files) and its metadata with fixed timestamps, so the same source gives the
-    same bytes.
+def bundle_site_packages(files, root):
+    """Write site-packages as dist/site-packages/: files.gz, every file's bytes one after another, gzipped, and
+    index.json, their paths and sizes.
+
+    The worker writes them straight into Pyodide's filesystem: unpacking the wheels with Python took a quarter of a
+    second on every start, this takes a few milliseconds (and the download is 2.4 MB instead of 4.3).
+    Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/worker.js).
+    """
+    target = DIST / "site-packages"
+    target.mkdir()
+    names = sorted(files)
+    index = {"root": root, "files": [[name, len(files[name])] for name in names],
+             "dynlibs": [name for name in names if name.endswith(".so")]}
+    (target / "index.json").write_text(json.dumps(index) + "\n")
+    (target / "files.gz").write_bytes(gzip.compress(b"".join(files[name] for name in names), mtime=0))
+
+
+def package_files(package):
+    """Our package (code and static files) and its metadata as {path in site-packages: bytes}.
 
     The dist-info carries pyproject.toml's entry points: that is how Datasette finds plugin.py, as under CPython.
     """
@@ -164,14 +179,11 @@ def zip_package(package, target):
         f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in points.items())
         for group, points in project["entry-points"].items()
     )
-    files = {str(p.relative_to(package.parent)): p.read_bytes() for p in sorted(package.rglob("*"))
+    files = {p.relative_to(package.parent).as_posix(): p.read_bytes() for p in sorted(package.rglob("*"))
              if p.is_file() and "__pycache__" not in p.parts}
     files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n".encode()
     files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return target.name
+    return files
 
 
 # --- service worker ------------------------------------------------------------------------------
@@ -199,10 +211,8 @@ def check():
     problems = []
     if precached != files:
         problems.append(f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}")
-    wheels = json.loads((DIST / "wheels/index.json").read_text())
     for required in ["index.html", "shell.js", "worker.js", "manifest.webmanifest", "build.json", "pyodide/pyodide-lock.json",
-                     *[f"pyodide/{n}" for n in PYODIDE_FILES],
-                     *[f"wheels/{w}" for w in wheels]]:
+                     *[f"pyodide/{n}" for n in PYODIDE_FILES], "site-packages/index.json", "site-packages/files.gz"]:
         if required not in precached:
             problems.append(f"{required} is not precached")
     if problems:

@@ -127,8 +127,8 @@ FETCH_LOOP_JS = """async ([url, warmups, n, timeoutMs]) => {
   return { times, status, bytes, first };
 }"""
 REQUEST_TIMEOUT_MS = 10_000
-# Where pwa/snapshot.js keeps the interpreter's memory snapshot (Cache Storage).
-SNAPSHOT_CACHE = "datasette-pwa-snapshots"
+# Drops the interpreter's memory snapshot (pwa/snapshot.js keeps it in this OPFS directory).
+DROP_SNAPSHOT_JS = "navigator.storage.getDirectory().then(d => d.removeEntry('snapshots', {recursive: true}))"
 
 
 # The custom SQL page's query; section 5 also runs it on each storage.
@@ -248,7 +248,8 @@ def profile_processes(profile):
             continue
         try:
             ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            # Chromium rewrites its child processes' command lines as one space-separated string.
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
         except OSError:
             continue
         children.setdefault(ppid, []).append(int(entry.name))
@@ -321,7 +322,7 @@ def cold_start(pw, url, profile, after_ready=None):
     for request in network:
         sizes = request.sizes()
         path = urllib.parse.urlsplit(request.url).path
-        part = next((p for p in ("pyodide/", "wheels/") if path.startswith("/" + p)), "shell, service worker, icons")
+        part = next((p for p in ("pyodide/", "site-packages/") if path.startswith("/" + p)), "shell, service worker, icons")
         by_part = run["bytes_by_part"]
         by_part[part] = by_part.get(part, 0) + max(sizes["responseBodySize"], 0) + max(sizes["responseHeadersSize"], 0)
     run["bytes"] = sum(run["bytes_by_part"].values())
@@ -405,7 +406,7 @@ class AppSession:
 def app_latency(pw, url, profile, urls, warmups, n):
     """Times each URL in the app. When the app stops answering, notes why and tries that URL once more in a new window;
     if the failed window had started from the memory snapshot, the new one boots normally (the snapshot is dropped
-    first: pwa/snapshot.js's cache), so that a broken snapshot does not hide every later page."""
+    first), so that a broken snapshot does not hide every later page."""
     out, failures, session = {}, [], None
     for label, path in urls:
         for attempt in range(2):
@@ -424,7 +425,7 @@ def app_latency(pw, url, profile, urls, warmups, n):
                              "errors": list(dict.fromkeys(" ".join(e.split())[:200] for e in session.errors))[:3]})
             say(f"    the app failed on {label}: {failures[-1]}")
             if session.run.get("boot") == "from snapshot":
-                session.page.evaluate(f"caches.delete({SNAPSHOT_CACHE!r})")
+                session.page.evaluate(DROP_SNAPSHOT_JS)
             session.context.close()
             session = None
     if session:

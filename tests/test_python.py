@@ -115,3 +115,18 @@ def test_the_offline_plugins_are_installed(app):
 def test_the_chart_script_only_goes_where_there_are_rows(app):
     assert b"datasette-plot/main.min.js" not in get(app, "/ds/").body
     assert b"datasette-plot/main.min.js" in get(app, "/ds/things/things").body
+
+
+def test_the_warm_up_renders_every_kind_of_page_and_compiles_their_templates(monkeypatch):
+    from datasette_pwa.templates import TEMPLATES
+    from datasette_pwa.warmup import warm_up
+
+    statuses = run_async(warm_up())
+    assert statuses.pop("missing") == 404
+    assert set(statuses.values()) == {200}, statuses
+    assert len(TEMPLATES.compiled) > 15
+    # A Datasette started afterwards (the app, after a snapshot) compiles nothing for the same pages.
+    compiled = []
+    monkeypatch.setattr(TEMPLATES, "dump_bytecode", compiled.append)
+    run_async(warm_up())
+    assert compiled == []
