@@ -65,3 +65,15 @@ def test_create_empty_makes_a_valid_database(tmp_path):
     path = tmp_path / "new.db"
     library.create_empty(str(path))
     assert library.problem_with(str(path)) is None
+
+
+def test_a_big_truncated_database_is_reported_without_reading_it_all(tmp_path, monkeypatch):
+    path = tmp_path / "big.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table t (x)")
+        db.executemany("insert into t values (?)", [(b"x" * 4000,)] * 300)
+    db.close()
+    monkeypatch.setattr(library, "FULL_CHECK_BYTES", 1)  # as if it were bigger than the full check's limit
+    assert library.problem_with(str(path)) is None
+    path.write_bytes(path.read_bytes()[:-4096])
+    assert "truncated" in library.problem_with(str(path))

@@ -3,12 +3,17 @@
 The worker keeps the files (in OPFS) and their records; this module only talks to SQLite and Datasette.
 """
 
+import os
 import sqlite3
 
 from datasette.app import Datasette
 from datasette.database import Database
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's quick_check reads every page: 2.7 s of a 1.7 GB import. Files up to this size get it (under half a second);
+# bigger ones get the checks that read nothing more (header, length against the header's page count, schema),
+# and Check in the library runs the full one on demand.
+FULL_CHECK_BYTES = 256 * 1024 * 1024
 
 
 def problem_with(path: str) -> str | None:
@@ -21,9 +26,18 @@ def problem_with(path: str) -> str | None:
         return "it is not a SQLite database (or it is encrypted)."
     if len(header) < 100:
         return "it is truncated: it ends inside the SQLite header."
+    size = os.path.getsize(path)
+    page_size = int.from_bytes(header[16:18], "big")
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count holds when its "version valid for" matches the change counter (SQLite 3.7.0 on).
+    if header[24:28] == header[92:96] and size < pages * (65536 if page_size == 1 else page_size):
+        return "it is truncated: it is shorter than its own header says."
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if size <= FULL_CHECK_BYTES:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        else:
+            result = "ok" if conn.execute("select count(*) from sqlite_master").fetchone() else "no schema"
     except sqlite3.DatabaseError as error:
         return f"SQLite cannot read it: {error}."
     finally:
