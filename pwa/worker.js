@@ -12,14 +12,14 @@ function progress(stage, loaded, total) {
   postMessage({ type: MSG.PROGRESS, stage, loaded, total });
 }
 
-/** Boot step 2 (after Python): Datasette itself. */
+/** Once Python runs: Datasette itself. */
 async function initDatasette(baseUrl) {
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl, build.id);
 }
 
-/** Boot step 3: the databases in the library, from OPFS. */
+/** Then the databases in the library, from OPFS. */
 async function initLibrary() {
   progress("Opening your databases");
   return mountLibrary(pyodide, app.ds);
