@@ -134,15 +134,18 @@ async function preloadDynlibs(module, sitePackages) {
   return JSON.stringify(layout);
 }
 
-/** After a normal boot: warm Datasette up (python/datasette_pwa/warmup.py) and snapshot the interpreter. */
+/** After a normal boot: warm Datasette up (python/datasette_pwa/warmup.py) and snapshot the interpreter; null when
+ * that cannot be done, which only costs later starts their speed. */
 async function snapshotAfterWarmUp(pyodide, files) {
-  await pyodide.runPythonAsync("from datasette_pwa.warmup import warm_up\nawait warm_up()");
-  const preloaded = new Set(["__main__", ...files.dynlibs.map(([name]) => `${files.root}/${name}`)]);
-  const late = Object.keys(pyodide._module.LDSO.loadedLibsByName).filter((path) => !preloaded.has(path));
-  if (late.length) {
-    console.warn("No memory snapshot: these libraries were loaded after start-up, see preloadDynlibs:", late);
+  try {
+    await pyodide.runPythonAsync("from datasette_pwa.warmup import warm_up\nawait warm_up()");
+    const preloaded = new Set(["__main__", ...files.dynlibs.map(([name]) => `${files.root}/${name}`)]);
+    const late = Object.keys(pyodide._module.LDSO.loadedLibsByName).filter((path) => !preloaded.has(path));
+    if (late.length) throw new Error(`libraries loaded after start-up (see preloadDynlibs): ${late}`);
+    return pyodide.makeMemorySnapshot();
+  } catch (error) {
+    console.warn("No memory snapshot:", error);
     return null;
   }
-  return pyodide.makeMemorySnapshot();
 }
 

@@ -1,5 +1,5 @@
 // What a start needs, kept from the first start of a build so later ones skip work: a memory snapshot of the
-// interpreter with Datasette warmed up (see snapshotAfterWarmUp in worker.js), and site-packages unzipped. Made in
+// interpreter with Datasette warmed up (see python-start.js), and site-packages unzipped. Made in
 // the user's own browser, named by the build id (both are tied to the exact Pyodide and packages of one build); any
 // failure falls back to a normal boot. In OPFS, read through sync access handles (worker only): 55 MB in about
 // 30 ms, where Cache Storage took 250 ms.
