@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
+# Built here, then swapped in for dist/ whole: a server (or a test) serving dist/ never sees half a build.
+STAGE = ROOT / "dist.next"
 CACHE = ROOT / ".cache"
 WHEELS = CACHE / "wheels"
 LOCK = ROOT / "wheels.lock"
@@ -127,17 +129,17 @@ def sha256(path):
 def stage():
     """Lay out dist/: the shell, Pyodide's core, and site-packages (Datasette, its dependencies, our package)."""
     say("staging dist/")
-    shutil.rmtree(DIST, ignore_errors=True)
-    shutil.copytree(ROOT / "pwa", DIST, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
-    shutil.copy2(ROOT / "manifest.webmanifest", DIST)
-    (DIST / "vendor").mkdir()
-    shutil.copy2(ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", DIST / "vendor/workbox-window.mjs")
-    (DIST / "pyodide").mkdir()
+    shutil.rmtree(STAGE, ignore_errors=True)
+    shutil.copytree(ROOT / "pwa", STAGE, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
+    shutil.copy2(ROOT / "manifest.webmanifest", STAGE)
+    (STAGE / "vendor").mkdir()
+    shutil.copy2(ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", STAGE / "vendor/workbox-window.mjs")
+    (STAGE / "pyodide").mkdir()
     for name in PYODIDE_FILES:
-        shutil.copy2(PYODIDE / name, DIST / "pyodide" / name)
+        shutil.copy2(PYODIDE / name, STAGE / "pyodide" / name)
     # We install our own packages, so Pyodide gets a lock file with its platform info and no packages.
     info = json.loads((PYODIDE / "pyodide-lock.json").read_text())["info"]
-    (DIST / "pyodide/pyodide-lock.json").write_text(json.dumps({"info": info, "packages": {}}) + "\n")
+    (STAGE / "pyodide/pyodide-lock.json").write_text(json.dumps({"info": info, "packages": {}}) + "\n")
     files = {}
     for name, (version, _) in sorted(locked_packages().items()):
         with zipfile.ZipFile(cached_wheel(name, version)) as wheel:
@@ -146,9 +148,9 @@ def stage():
     bundle_site_packages(files, "/lib/python{}.{}/site-packages".format(*info["python"].split(".")[:2]))
     # One id for everything in this build: the worker passes it to Datasette (/-/versions), the shell shows it.
     digest = hashlib.sha256()
-    for path in sorted(p for p in DIST.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(DIST).as_posix().encode() + b"\0" + path.read_bytes())
-    (DIST / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
+    for path in sorted(p for p in STAGE.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(STAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    (STAGE / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
 
 
 def bundle_site_packages(files, root):
@@ -159,7 +161,7 @@ def bundle_site_packages(files, root):
     second on every start, this takes a few milliseconds (and the download is 2.4 MB instead of 4.3).
     Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/worker.js).
     """
-    target = DIST / "site-packages"
+    target = STAGE / "site-packages"
     target.mkdir()
     names = sorted(files)
     index = {"root": root, "files": [[name, len(files[name])] for name in names],
@@ -190,24 +192,25 @@ def package_files(package):
 
 def service_worker():
     """Bundle pwa/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
-    precache_bytes = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
-    build_id = json.loads((DIST / "build.json").read_text())["id"]
+    precache_bytes = sum(p.stat().st_size for p in STAGE.rglob("*") if p.is_file())
+    build_id = json.loads((STAGE / "build.json").read_text())["id"]
     say(f"bundling the service worker (precache {precache_bytes / 1e6:.1f} MB)")
     run(["npx", "--no-install", "esbuild", "pwa/sw.js", "--bundle", "--format=iife", "--minify",
          f"--define:globalThis.PRECACHE_BYTES={precache_bytes}", f"--define:globalThis.BUILD_ID=\"{build_id}\"",
          f"--outfile={CACHE / 'sw.bundle.js'}",
          "--log-level=warning"], what="esbuild of pwa/sw.js")
     say("workbox injectManifest")
-    run(["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"], what="workbox injectManifest")
+    run(["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"], env={"DIST": STAGE.name},
+        what="workbox injectManifest")
 
 
 # --- check ---------------------------------------------------------------------------------------
 
 def check():
     """Every file in dist/ (but the service worker itself) is precached, and nothing else is."""
-    sw = (DIST / "sw.js").read_text()
+    sw = (STAGE / "sw.js").read_text()
     precached = set(re.findall(r'"url":"([^"]+)"', sw))
-    files = {p.relative_to(DIST).as_posix() for p in DIST.rglob("*") if p.is_file()} - {"sw.js"}
+    files = {p.relative_to(STAGE).as_posix() for p in STAGE.rglob("*") if p.is_file()} - {"sw.js"}
     problems = []
     if precached != files:
         problems.append(f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}")
@@ -217,7 +220,17 @@ def check():
             problems.append(f"{required} is not precached")
     if problems:
         sys.exit("build: check failed:\n  " + "\n  ".join(problems))
-    say(f"ok: {len(precached)} files precached, {sum((DIST / f).stat().st_size for f in files) / 1e6:.1f} MB")
+    say(f"ok: {len(precached)} files precached, {sum((STAGE / f).stat().st_size for f in files) / 1e6:.1f} MB")
+
+
+def publish():
+    """Swap the staged build in for dist/."""
+    old = ROOT / "dist.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if DIST.exists():
+        DIST.rename(old)
+    STAGE.rename(DIST)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def build():
@@ -227,6 +240,7 @@ def build():
     stage()
     service_worker()
     check()
+    publish()
 
 
 def up_to_date():
