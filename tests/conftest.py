@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
+from helpers import grant_write_permission
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium phones home at every start; these machines have no internet.
@@ -30,6 +32,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 BOOT_TIMEOUT_MS = 120_000
+
+
+BROWSER_FIXTURES = {"playwright", "app_page", "app_context", "server", "dist"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that needs a browser or the built app, so that `pytest -m "not browser"` runs the fast ones."""
+    for item in items:
+        if BROWSER_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.browser)
 
 
 def run_async(coroutine):
@@ -184,3 +196,15 @@ def app_context(playwright, server, tmp_path_factory):
 def app_page(app_context):
     """The shared profile's booted app window (tests must leave it on a Datasette page)."""
     return app_context.pages[0]
+
+
+@pytest.fixture(scope="module")
+def library_page(playwright, server, tmp_path_factory):
+    """One profile, write permission pre-granted, the picker hidden so Open uses the <input> fallback."""
+    profile = tmp_path_factory.mktemp("library-profile")
+    grant_write_permission(profile, server.url.rstrip("/"))
+    guard = NetworkGuard()
+    context, page = start_app(playwright, profile, server.url, guard)
+    yield page
+    context.close()
+    assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"

@@ -9,24 +9,11 @@ import time
 from playwright.sync_api import Error as PlaywrightError
 
 from conftest import start_app
-from test_library_app import drop, grant_write_permission, kill_browser, library_names, make_db, notices, wait_for_library
-
-INSERT = """i => fetch('ds/crash/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-    body: JSON.stringify({row: {id: i, name: 'write ' + i, size: i}})}).then(r => r.status)"""
-
+from helpers import (INSERT, drop, grant_write_permission, kill_browser, library_names, make_big_db, make_db, notices,
+                     wait_for_library)
 
 def start(playwright, profile, server):
     return start_app(playwright, profile, server.url)
-
-
-def make_big_db(path, rows):
-    """A database of rows x 1 kB: big enough that copying or saving it takes a while to interrupt."""
-    with sqlite3.connect(path) as db:
-        db.execute("create table items (id integer primary key, name text, size integer, payload blob)")
-        db.execute(f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
-                   "insert into items select i, 'row', i, randomblob(1000) from n")
-    db.close()
-    return path
 
 
 def kill_later(profile, low, high):

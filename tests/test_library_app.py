@@ -1,98 +1,19 @@
 """Your databases, in real Chromium with real OPFS: open, drop, bad files, writes, save back, restart."""
 
-import json
 import os
-import signal
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
 from conftest import NetworkGuard, free_port, launch, start_app, wait_ready
-
-
-def make_db(path, rows=50, table="items"):
-    with sqlite3.connect(path) as db:
-        db.execute(f"create table {table} (id integer primary key, name text, size integer)")
-        db.executemany(f"insert into {table} (name, size) values (?, ?)", [(f"item {i}", i) for i in range(rows)])
-    db.close()
-    return path
-
-
-def grant_write_permission(profile, origin):
-    """Pre-grant File System Access write permission: headless Chromium cannot show the prompt."""
-    (profile / "Default").mkdir(parents=True, exist_ok=True)
-    prefs = {"profile": {"content_settings": {"exceptions": {"file_system_write_guard": {f"{origin},*": {"setting": 1}}}}}}
-    (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
-
-
-def kill_browser(profile):
-    """SIGKILL every Chromium process of this profile: no clean shutdown, as in a crash."""
-    out = subprocess.run(["pgrep", "-f", f"user-data-dir={profile}"], capture_output=True, text=True).stdout
-    for pid in out.split():
-        os.kill(int(pid), signal.SIGKILL)
-    time.sleep(1)
-
-
-def rows_named(path, name):
-    with sqlite3.connect(path) as db:
-        count = db.execute("select count(*) from items where name = ?", [name]).fetchone()[0]
-    db.close()
-    return count
-
-
-def library_names(page):
-    return page.locator("#library .library-name").all_inner_texts()
-
-
-def notices(page):
-    return page.locator("#notices .notice span").all_inner_texts()
-
-
-def open_with_input(page, paths):
-    """Open files with the Open button's <input type=file> fallback (Playwright cannot drive the picker)."""
-    page.evaluate("delete window.showOpenFilePicker")
-    with page.expect_file_chooser() as chooser:
-        page.click("#open-database")
-    chooser.value.set_files([str(p) for p in paths])
-
-
-def drop(page, paths, x=700, y=400):
-    """A real drag and drop of files from the OS (with file handles), over Datasette's frame."""
-    cdp = page.context.new_cdp_session(page)
-    data = {"items": [], "files": [str(p) for p in paths], "dragOperationsMask": 1}
-    for kind in ("dragEnter", "dragOver", "drop"):
-        cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
-    cdp.detach()
-
-
-def wait_for_library(page, name):
-    page.locator(f"#library li[data-name='{name}']").wait_for()
-
-
-def frame_path(page):
-    return page.evaluate("document.getElementById('frame').contentWindow.location.pathname")
-
-
-def wait_for_frame(page, path_end):
-    page.wait_for_function(
-        "end => { const w = document.getElementById('frame').contentWindow;"
-        " return w.location.pathname.endsWith(end) && w.document.readyState === 'complete'; }",
-        arg=path_end,
-    )
+from helpers import (drop, kill_browser, library_names, make_db, notices, open_with_input,
+                     rows_named, wait_for_frame, wait_for_library)
 
 
 @pytest.fixture(scope="module")
-def app(playwright, server, tmp_path_factory):
-    """One profile, write permission pre-granted, the picker hidden so Open uses the <input> fallback."""
-    profile = tmp_path_factory.mktemp("library-profile")
-    grant_write_permission(profile, server.url.rstrip("/"))
-    guard = NetworkGuard()
-    context, page = start_app(playwright, profile, server.url, guard)
-    yield page
-    context.close()
-    assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
+def app(library_page):
+    return library_page
 
 
 def test_open_several_files_with_the_button(app, tmp_path):
@@ -161,8 +82,10 @@ def test_bad_files_are_reported_and_nothing_is_lost(app, tmp_path):
     assert names - before == {"good-one", "<img src=x onerror=window.pwned=1>"}  # shown as text
     # Browse the hostile database, its table and its row: nothing runs, in the shell or in Datasette's pages.
     frame = app.frame_locator("#frame")
-    app.click("#library li[data-name='<img src=x onerror=window.pwned=1>'] .library-name")
-    frame.locator("a", has_text="<script>window.pwned=2</script>").first.click()
+    with app.expect_event("framenavigated"):  # the frame may show this database already: wait for the new load
+        app.click("#library li[data-name='<img src=x onerror=window.pwned=1>'] .library-name")
+    with app.expect_event("framenavigated"):
+        frame.locator("a", has_text="<script>window.pwned=2</script>").first.click()
     frame.locator("td", has_text='<img src=x onerror="window.pwned=4">').first.wait_for()
     frame.locator("td a").first.click()  # the row page
     wait_for_frame(app, "/1")  # its cell reads like the table page's: wait for the navigation, not the text
@@ -462,6 +385,24 @@ def test_download_a_copy(app, tmp_path):
         assert db.execute("select count(*) from items").fetchone() == (11,)
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
     db.close()
+
+
+def test_save_and_download_at_once_each_get_their_own_copy(app, tmp_path):
+    saved = make_db(tmp_path / "saving.db", rows=5)
+    drop(app, [saved])
+    wait_for_library(app, "saving")
+    open_with_input(app, [make_db(tmp_path / "fetching.db", rows=9)])
+    wait_for_library(app, "fetching")
+    app.evaluate("""() => fetch('ds/saving/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
+        body: JSON.stringify({row: {name: 'only in saving', size: 1}})})""")
+    with app.expect_download() as download:
+        app.evaluate("""() => ['Download fetching', 'Save saving'].forEach(
+            label => document.querySelector(`#library button[aria-label='${label}']`).click())""")
+    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved saving')")
+    copy = tmp_path / "copy.db"
+    download.value.save_as(copy)
+    assert rows_named(copy, "only in saving") == 0 and sqlite3.connect(copy).execute("select count(*) from items").fetchone() == (9,)
+    assert rows_named(saved, "only in saving") == 1
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """Two windows of the app, and files opened from the OS with the installed app."""
 
 from conftest import start_app, wait_ready
-from test_library_app import make_db, open_with_input, wait_for_frame, wait_for_library
+from helpers import make_db, open_with_input, wait_for_frame, wait_for_library
 
 
 def open_one_database(playwright, server, tmp_path, name, rows):
