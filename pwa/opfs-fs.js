@@ -25,7 +25,8 @@ let FS; // pyodide.FS once mounted
 let dir; // the FileSystemDirectoryHandle behind the mount
 let root; // the mount's root node
 const files = new Map(); // file name -> { handle, node }; node is null while the file is "unlinked"
-const dirty = new Set(); // handles written or truncated since the last flushAll()
+const unflushed = new Set(); // handles written or truncated since their last flush
+const changed = new Set(); // names of files written or truncated since the last flushAll()
 
 // An exception other than FS.ErrnoError escaping into wasm aborts Pyodide for good; an errno is returned to
 // SQLite, which reports it as an ordinary error ("disk I/O error", "database or disk is full"). Not EIO:
@@ -82,8 +83,14 @@ const streamOps = {
   read: (stream, buffer, offset, length, position) =>
     io(() => stream.node.handle.read(buffer.subarray(offset, offset + length), { at: position })),
   write(stream, buffer, offset, length, position) {
-    dirty.add(stream.node.handle);
+    touch(stream.node);
     return io(() => stream.node.handle.write(buffer.subarray(offset, offset + length), { at: position }));
+  },
+  // SQLite's fsync (Emscripten's fd_sync calls this): its journal must be on disk before it overwrites the database,
+  // or a power cut in between leaves pages no journal can restore.
+  fsync(stream) {
+    flush(stream.node.handle);
+    return 0;
   },
   llseek(stream, offset, whence) {
     const position = offset + (whence === 1 ? stream.position : whence === 2 ? size(stream.node) : 0);
@@ -102,8 +109,18 @@ function getattr(node) {
 }
 
 function truncate(node, length) {
-  dirty.add(node.handle);
+  touch(node);
   io(() => node.handle.truncate(length));
+}
+
+function touch(node) {
+  unflushed.add(node.handle);
+  changed.add(node.name);
+}
+
+/** Flush a handle if anything was written since its last flush. */
+function flush(handle) {
+  if (unflushed.delete(handle)) io(() => handle.flush()); // deleted first: one failing flush does not fail every later one
 }
 
 function fileNode(name, handle) {
@@ -150,7 +167,7 @@ function leaveWal(handle) {
   const isSqlite = new TextDecoder().decode(header.subarray(0, 16)) === "SQLite format 3\0";
   if (isSqlite && header[18] === 2 && header[19] === 2) {
     handle.write(new Uint8Array([1, 1]), { at: 18 });
-    dirty.add(handle);
+    handle.flush();
   }
 }
 
@@ -159,12 +176,9 @@ function leaveWal(handle) {
  * Emscripten drops SQLite's fsync, so call this yourself.
  */
 export function flushAll() {
-  const written = [];
-  for (const [name, { handle }] of files) {
-    if (!dirty.delete(handle)) continue; // deleted first, so one failing flush does not fail every later call
-    written.push(name);
-    handle.flush();
-  }
+  for (const { handle } of files.values()) flush(handle);
+  const written = [...changed];
+  changed.clear();
   return written;
 }
 
@@ -176,7 +190,7 @@ export function closeDatabase(name) {
   if (busy) throw new Error(`opfs-fs: ${busy} is still open in Python: close its connections first`);
   for (const fileName of names) {
     const { handle, node } = files.get(fileName);
-    if (dirty.delete(handle)) handle.flush();
+    flush(handle);
     handle.close();
     if (node) FS.destroyNode(node);
     files.delete(fileName);
