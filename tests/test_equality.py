@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 
 from conftest import free_port, start_server
+from datasette_pwa.app import SQL_TIME_LIMIT_MS
 
 ENDPOINTS = [
     ".json",
@@ -27,7 +28,8 @@ ENDPOINTS = [
 def native():
     port = free_port()
     command = [sys.executable, "-m", "datasette", "serve", "--port", str(port),
-               "--setting", "base_url", "/ds/", "--setting", "num_sql_threads", "0"]
+               "--setting", "base_url", "/ds/", "--setting", "num_sql_threads", "0",
+               "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)]
     server = start_server(command, f"http://127.0.0.1:{port}/", "ds/-/versions.json")
     yield server
     server.stop()

@@ -2,6 +2,8 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -77,3 +79,81 @@ def test_a_big_truncated_database_is_reported_without_reading_it_all(tmp_path, m
     assert library.problem_with(str(path)) is None
     path.write_bytes(path.read_bytes()[:-4096])
     assert "truncated" in library.problem_with(str(path))
+
+
+def crash_mid_transaction(path):
+    """A process that dies (os._exit) inside a big UPDATE whose pages already overwrote part of the file."""
+    script = f"""
+import os, sqlite3
+db = sqlite3.connect({str(path)!r}, isolation_level=None)
+db.execute("pragma journal_mode=truncate")
+db.execute("pragma cache_size=10")  # spill changed pages into the database file before the commit
+db.execute("begin")
+db.execute("update t set v = 'changed'")
+os._exit(1)
+"""
+    subprocess.run([sys.executable, "-c", script], check=False)
+
+
+def test_a_transaction_cut_short_by_a_crash_is_rolled_back_before_datasette_reads(good):
+    before = good.read_bytes()
+    crash_mid_transaction(good)
+    assert good.read_bytes() != before  # pages were overwritten: only the journal can restore them
+    with pytest.raises(sqlite3.OperationalError):  # what Datasette's read-only connections hit
+        sqlite3.connect(f"file:{good}?mode=ro", uri=True).execute("select count(*) from t").fetchone()
+    assert library.recover(str(good)) is True
+    with sqlite3.connect(f"file:{good}?mode=ro", uri=True) as db:
+        assert db.execute("select count(*) from t where v = 'changed'").fetchone() == (0,)
+        assert db.execute("select count(*) from t").fetchone() == (500,)
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert library.recover(str(good)) is False  # nothing left to roll back
+
+
+@pytest.mark.parametrize(
+    "name, problem",
+    [("", "needs a name"), ("   ", "needs a name"), (" x", "space"), ("a/b", "cannot contain"), ("-", "start with -"),
+     ("-x", "start with -"), ("_memory", "Datasette's own"), ("_INTERNAL", "Datasette's own"), ("fine name", None)],
+)
+def test_names_datasette_routes_itself_are_refused(name, problem):
+    found = library.name_problem(name)
+    assert found is None if problem is None else problem in found
+
+
+@pytest.mark.parametrize(
+    "file_name, name",
+    [("fixtures.db", "fixtures"), ("pets.CSV", "pets"), ("-x/y.jsonl", "x_y"), ("_memory.sqlite", "database _memory"),
+     (".db", "database"), ("notes.txt", "notes.txt")],
+)
+def test_names_from_file_names_are_always_valid(file_name, name):
+    assert library.name_from_file(file_name) == name
+    assert library.name_problem(name) is None
+
+
+def test_stored_queries_survive_a_restart_with_a_kept_internal_database(tmp_path, good):
+    internal = str(tmp_path / "internal.db")
+    app = run_async(start("/ds/", "test", internal))
+    run_async(library.add(app.ds, ("good", str(good))))
+    form = "name=longest&sql=select+max(length(v))+as+n+from+t"
+    reply = run_async(app.handle("POST", "http://x/ds/good/-/queries/store",
+                                 [("content-type", "application/x-www-form-urlencoded")], form.encode()))
+    assert reply.status in (200, 302), reply.body
+    app.ds.close()
+    app = run_async(start("/ds/", "test", internal))
+    run_async(library.add(app.ds, ("good", str(good))))
+    reply = run_async(app.handle("GET", "http://x/ds/good/longest.json?_shape=array", [], None))
+    assert json.loads(reply.body) == [{"n": 200}]
+
+
+def test_the_owners_time_limit_applies_to_execute_write_too(tmp_path):
+    path = tmp_path / "slow.db"
+    sqlite3.connect(path).execute("create table t (n)").connection.commit()
+    app = run_async(start("/ds/", "test", sql_time_limit_ms=50))
+    run_async(library.add(app.ds, ("slow", str(path))))
+    # A write that takes a while (a recursive insert of a million rows): over 50 ms, under Datasette's fixed 2 s.
+    slow = {"sql": "insert into t with recursive c(n) as (select 1 union all select n + 1 from c where n < 3000000) select n from c"}
+    write = lambda: run_async(app.handle("POST", "http://x/ds/slow/-/execute-write", [("content-type", "application/json")],
+                                         json.dumps(slow).encode()))
+    reply = write()
+    assert reply.status == 400 and "interrupted" in reply.body.decode(), reply.body
+    app.set_time_limit(60_000)
+    assert write().status == 200

@@ -8,6 +8,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from conftest import run_async
+from datasette_pwa import library
 from datasette_pwa.app import start
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -20,7 +21,9 @@ def app(tmp_path_factory):
     with sqlite3.connect(path) as db:
         db.execute("create table things (id integer primary key, name text, data blob)")
         db.executemany("insert into things values (?, ?, ?)", [(i, f"thing {i}", BLOB) for i in range(120)])
-    return run_async(start("/ds/", "test", [str(path)]))
+    app = run_async(start("/ds/", "test"))
+    run_async(library.add(app.ds, ("things", str(path))))
+    return app
 
 
 def get(app, path, method="GET", headers=(), body=None):
@@ -130,3 +133,26 @@ def test_the_warm_up_renders_every_kind_of_page_and_compiles_their_templates(mon
     monkeypatch.setattr(TEMPLATES, "dump_bytecode", compiled.append)
     run_async(warm_up())
     assert compiled == []
+
+
+def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
+    from datasette_pwa.exchange import CHUNK_BYTES
+
+    path = tmp_path / "rows.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table r (id integer primary key, label text)")
+        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000) "
+                   "insert into r select i, 'row ' || i from n")
+    db.close()
+    app = run_async(start("/ds/", "test"))
+    run_async(library.add(app.ds, ("rows", str(path))))
+
+    async def chunks():
+        answer = app.stream("GET", ORIGIN + "/ds/rows/r.csv?_stream=on&_size=max", [], None)
+        status, _ = await anext(answer)
+        return status, [chunk async for chunk in answer]
+
+    status, parts = run_async(chunks())
+    assert status == 200
+    assert len(parts) > 1 and max(map(len, parts)) < CHUNK_BYTES + 4096
+    assert b"".join(parts).count(b"\n") == 30_001

@@ -7,23 +7,19 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx2
 from datasette.app import Datasette
 
+from . import csp
+from .exchange import CookieJar, exchange
 from .templates import TEMPLATES
 
 # Statuses whose responses must not carry a body (the browser's Response constructor refuses one).
 NULL_BODY_STATUSES = {101, 103, 204, 205, 304}
-# Datasette's pages use inline scripts and styles, so those stay allowed; what this policy adds is that nothing on them
-# (an image URL in the data, a plugin) reaches outside the app's origin, and no other site can frame them.
-PAGE_POLICY = (
-    "default-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; "
-    "style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'"
-)
+FRAMING_HEADERS = {"x-frame-options", "content-security-policy"}
 
 
 class Reply(NamedTuple):
-    """A tuple, so Pyodide's toJs() hands it to JavaScript as [status, [[name, value]...], Uint8Array]."""
+    """A whole answer, gathered from App.stream (tests and the warm-up)."""
 
     status: int
     headers: list[tuple[str, str]]
@@ -34,51 +30,80 @@ class Reply(NamedTuple):
 class App:
     ds: Datasette
     # Datasette's ASGI app, built once as `datasette serve` does: datasette.client builds it again for every request
-    # (its routes, its plugins' metadata), which cost 8 ms a request in Pyodide. The client's cookie jar stands in for
-    # the browser's: service workers cannot set or read cookies on relayed responses.
-    client: httpx2.AsyncClient = field(init=False)
+    # (its routes, its plugins' metadata), which cost 8 ms a request in Pyodide.
+    asgi: object = field(init=False)
+    jar: CookieJar = field(default_factory=CookieJar)
 
     def __post_init__(self):
-        self.client = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=self.ds.app()))
+        self.asgi = self.ds.app()
+
+    def set_time_limit(self, ms: int) -> None:
+        """Change the SQL time limit of this running Datasette (it reads the setting on every query)."""
+        self.ds._settings["sql_time_limit_ms"] = ms
+        self.ds.sql_time_limit_ms = ms
 
     @property
     def base_url(self) -> str:
         return self.ds.setting("base_url")
 
-    async def handle(self, method: str, url: str, headers: list, body) -> Reply:
-        """Answer one browser request for a URL under base_url with Datasette's real response.
+    async def stream(self, method: str, url: str, headers: list, body):
+        """Answer one browser request for a URL under base_url with Datasette's real response: yield (status,
+        [[name, value]...]), then the body's chunks (bytes).
 
         headers are [name, value] pairs; body is any bytes-like object (a memoryview from the worker) or None.
         """
         parts = urlsplit(url)
         if not parts.path.startswith(self.base_url):
-            return Reply(404, [("content-type", "text/plain; charset=utf-8")], b"Not under " + self.base_url.encode())
+            yield 404, [("content-type", "text/plain; charset=utf-8")]
+            yield b"Not under " + self.base_url.encode()
+            return
         # Datasette sees the path with the prefix stripped, as behind a stripping proxy, while base_url
         # stays set: with the prefix left on, 1.0a41 doubles it in "next" links.
         inner = urlunsplit((parts.scheme, parts.netloc, "/" + parts.path[len(self.base_url):], parts.query, ""))
-        response = await self.client.request(method, inner, headers=headers, content=bytes(body) if body else None)
-        content = b"" if response.status_code in NULL_BODY_STATUSES else response.content
-        headers = response.headers.multi_items()
-        if response.headers.get("content-type", "").startswith("text/html"):
-            headers.append(("content-security-policy", PAGE_POLICY))
-        return Reply(response.status_code, headers, content)
+        nonce = csp.new_nonce()
+        answer = exchange(self.asgi, method, inner, list(headers), bytes(body) if body else None, self.jar)
+        status, reply_headers = await anext(answer)
+        if any(k.lower() == "content-type" and v.startswith("text/html") for k, v in reply_headers):
+            # Datasette forbids all framing of its write pages (execute-write, storing a query) against clickjacking;
+            # the app shows every page in its own same-origin frame, so its policy allows that frame and no other.
+            reply_headers = [(k, v) for k, v in reply_headers if k.lower() not in FRAMING_HEADERS]
+            reply_headers.append(("content-security-policy", csp.policy(nonce)))
+        yield status, reply_headers
+        if status not in NULL_BODY_STATUSES:
+            async for chunk in answer:
+                yield chunk
+
+    async def handle(self, method: str, url: str, headers: list, body) -> Reply:
+        """The whole answer to one request (see stream)."""
+        answer = self.stream(method, url, headers, body)
+        status, reply_headers = await anext(answer)
+        return Reply(status, reply_headers, b"".join([chunk async for chunk in answer]))
 
 
-async def start(base_url: str, build_id: str, databases: list[str] = ()) -> App:
-    """Start Datasette for the app at base_url (e.g. "/ds/" or "/sub/ds/") serving these database files.
+# Datasette stops a query after 1 s, and an execute-write after 2 s; in Pyodide SQL runs 1.05-1.7 times slower than
+# natively, and a user's own UPDATE of a big table is no runaway query. The owner changes it in the app's Settings.
+SQL_TIME_LIMIT_MS = 30_000
 
-    build_id names the app build (build.py), shown by /-/versions.
+
+async def start(base_url: str, build_id: str, internal: str | None = None, sql_time_limit_ms: int | None = None) -> App:
+    """Start Datasette for the app at base_url (e.g. "/ds/" or "/sub/ds/"); the library adds the databases.
+
+    build_id names the app build (build.py), shown by /-/versions. internal is the file of Datasette's internal
+    database (stored queries and the like), kept across starts; None keeps it in memory. sql_time_limit_ms: the
+    owner's choice, None for SQL_TIME_LIMIT_MS.
     """
     ds = Datasette(
-        list(databases),
+        [],
+        internal=internal,
         version_note=f"datasette-pwa build {build_id}",
         # Always offer _memory for scratch SQL, as `datasette` does when given no files.
         memory=True,
         # Pyodide has no threads: run SQL on the event loop. Given as config, as `datasette serve --setting` does.
-        config={"settings": {"num_sql_threads": 0, "base_url": base_url}},
+        config={"settings": {"num_sql_threads": 0, "base_url": base_url, "sql_time_limit_ms": sql_time_limit_ms or SQL_TIME_LIMIT_MS}},
     )
     # Lets plugin.py's actor {"id": "root"} use every permission, as `datasette --root` does.
     ds.root_enabled = True
     ds.get_jinja_environment().bytecode_cache = TEMPLATES
+    csp.install(ds.get_jinja_environment())
     await ds.invoke_startup()
     return App(ds)

@@ -11,8 +11,9 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.utils import Format, TypeTracker, rows_from_file
 
-FORMATS = {".csv": Format.CSV, ".tsv": Format.TSV, ".tab": Format.TSV, ".json": Format.JSON,
-           ".ndjson": Format.NL, ".jsonl": Format.NL}
+from .formats import DATA
+
+FORMATS = {suffix: Format[name] for suffix, name in DATA["formats"].items()}
 EXTRA = "\x00extra"  # where the csv module puts fields beyond the header; no real column has this name
 # Enough detail to act on, without a wall of text for a file where every line is wrong.
 MAX_REPORTED = 5
