@@ -8,6 +8,18 @@ let nextImport = 1;
 // Files imported as a table rather than opened as a database.
 const DATA_FILE = /\.(csv|tsv|tab|json|ndjson|jsonl)$/i;
 
+// Asked once per browser, after the first database arrives (a moment the question makes sense). Never awaited:
+// Firefox answers only when the user does, and nothing may wait on that.
+const ASKED_TO_KEEP = "datasette-pwa-asked-persist";
+
+const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+
+function askToKeep() {
+  if (localStorage.getItem(ASKED_TO_KEEP) || !navigator.storage?.persist) return;
+  localStorage.setItem(ASKED_TO_KEEP, "1");
+  navigator.storage.persist().catch(() => {});
+}
+
 export class LibraryActions {
   /** runtime: the Runtime; showPage(path): show that Datasette page (an absolute path, e.g. "/ds/fixtures"). */
   constructor(runtime, showPage) {
@@ -41,13 +53,12 @@ export class LibraryActions {
         last = (await this.importData(file, ask)) ?? last;
         continue;
       }
-      const db = await this.#copying(file.name, file.size, LIBRARY.IMPORT, file, handle);
+      const db = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT, file, handle);
       if (db?.notice) ui.notice(db.notice, "warning");
       last = db ?? last;
     }
     if (last) {
-      // Ask once there is something worth keeping; installed apps are usually granted it.
-      await navigator.storage.persist();
+      askToKeep();
       this.showPage(last.url);
     }
     await this.refresh();
@@ -70,7 +81,7 @@ export class LibraryActions {
       buttons: [{ label: "Import", value: "import" }],
     });
     if (!answer) return null;
-    const result = await this.#copying(file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text);
+    const result = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text);
     if (result) {
       ui.notice(`Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
       result.notices.forEach((text) => ui.notice(text, "warning"));
@@ -82,8 +93,8 @@ export class LibraryActions {
     const answer = await ui.ask({ title: "New database", input: "untitled", buttons: [{ label: "Create", value: "create" }] });
     if (!answer) return;
     await this.#attempt(async () => {
-      const db = await this.runtime.call(LIBRARY.CREATE, answer.text);
-      await navigator.storage.persist();
+      const db = await this.runtime.call(LIBRARY.CREATE, answer.text.trim());
+      askToKeep();
       this.showPage(db.url);
     });
   }
@@ -91,7 +102,7 @@ export class LibraryActions {
   async rename(name) {
     const answer = await ui.ask({ title: `Rename ${name}`, input: name, buttons: [{ label: "Rename", value: "rename" }] });
     if (!answer) return;
-    await this.#attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text)).url));
+    await this.#attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text.trim())).url));
   }
 
   async remove(name) {
@@ -115,15 +126,29 @@ export class LibraryActions {
     if (answer) await this.openUrl(answer.text);
   }
 
+  /** A link asks to open url (?url=, ?csv=, ?json=): nothing is fetched before the user says yes. */
+  async confirmUrl(url) {
+    if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://): nothing was opened.`, "error");
+    const answer = await ui.ask({
+      title: "Open a file from the web?",
+      message: `A link asks to download this file and add it to your library:\n${url}\nNothing is fetched unless you choose Open.`,
+      buttons: [{ label: "Open", value: "open" }],
+    });
+    if (answer) await this.openUrl(url, { ask: false });
+  }
+
   /** Download a file (progress, Cancel) and open it like a local one; ask: false skips the import questions. */
   async openUrl(url, { ask = true } = {}) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-      ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
-      return;
-    }
+    if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
     const name = new URL(url).pathname.split("/").pop() || url;
-    const file = await this.#copying(name, 0, LIBRARY.DOWNLOAD, url);
-    if (file) await this.open([{ file, handle: null }], { ask });
+    const importId = nextImport++;
+    const file = await this.#copying(importId, name, 0, LIBRARY.DOWNLOAD, url);
+    if (!file) return;
+    try {
+      await this.open([{ file, handle: null }], { ask });
+    } finally {
+      await this.runtime.call(LIBRARY.DISCARD_DOWNLOAD, importId);
+    }
   }
 
   /** Versions of everything, and what the library uses of the browser's storage. */
@@ -212,11 +237,10 @@ export class LibraryActions {
   }
 
   /**
-   * Call a worker method that copies a file (its first argument is an import id) with a progress row and Cancel.
+   * Call a worker method that copies a file (its first argument is importId) with a progress row and Cancel.
    * Its error becomes a notice; returns its result, or null.
    */
-  async #copying(name, size, method, ...args) {
-    const importId = nextImport++;
+  async #copying(importId, name, size, method, ...args) {
     const progress = ui.showImport(name, size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
     const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded, detail.total);
     this.runtime.addEventListener("import-progress", onProgress);

@@ -6,10 +6,10 @@ import { MSG } from "./protocol.js";
 import * as records from "./records.js";
 
 const MOUNT = "/library";
-// VACUUM INTO writes snapshots (save back, download) here, then they are copied out.
-const SNAPSHOT = "snapshot.db";
-// A file fetched from a URL lands here (on disk, never whole in memory) before it is opened like a local file.
-const DOWNLOADED = "downloaded";
+// Datasette's internal database (stored queries, its catalog), kept with the library so it survives restarts.
+const INTERNAL = "internal.db";
+// A Download's copy is read by the browser after the call returns: kept this long (or until the next start).
+const DOWNLOAD_COPY_MS = 10 * 60 * 1000;
 
 let py; // the Python library module
 let importing; // the Python module that imports CSV and JSON
@@ -17,30 +17,52 @@ let fs; // Pyodide's Emscripten FS
 let directory; // OPFS directory behind the mount
 const imports = new Map(); // import id -> AbortController
 
-const pathOf = (record) => `${MOUNT}/${record.file}`;
+const pathOf = (file) => `${MOUNT}/${file}`;
 
-/** Boot step: mount OPFS and serve every database in the library; returns notices for the user. */
-export async function mountLibrary(pyodide, ds) {
+/**
+ * Boot step, before Datasette starts: mount OPFS, remove what a crash left half-made, open every database and roll
+ * back any transaction a crash cut short. Resolves {internal: path of Datasette's internal database, notices}.
+ */
+export async function openLibrary(pyodide) {
   directory = await mountOPFS(pyodide, MOUNT);
   fs = pyodide.FS;
   py = pyodide.pyimport("datasette_pwa.library");
   importing = pyodide.pyimport("datasette_pwa.importing");
-  library.ds = ds;
-  const notices = [];
   const all = await records.all();
-  await removeOrphans(directory, all.map((r) => r.file));
-  const served = [];
-  for (const record of all) {
-    try {
-      await directory.getFileHandle(record.file);
-      await openReleased(record.file);
-      served.push([record.name, pathOf(record)]);
-    } catch (error) {
-      notices.push(`${record.name} could not be opened (${error.message}); it is still in the library.`);
-    }
+  for (const record of all.filter((r) => r.pending)) await records.remove(record.name);
+  const databases = all.filter((r) => !r.pending);
+  await removeOrphans(directory, [INTERNAL, ...databases.map((r) => r.file)]);
+  const notices = [];
+  const internal = (await openRecovered(INTERNAL, "Datasette's own records", notices)) ? pathOf(INTERNAL) : null;
+  opened = [];
+  for (const record of databases) {
+    if (await openRecovered(record.file, record.name, notices)) opened.push([record.name, pathOf(record.file)]);
   }
-  await py.add(ds, ...served);
-  return notices;
+  return { internal, notices };
+}
+
+let opened; // [name, path] of the databases openLibrary opened, for serveLibrary
+
+/** Boot step, once Datasette runs: serve the databases openLibrary opened. */
+export async function serveLibrary(ds) {
+  library.ds = ds;
+  await py.add(ds, ...opened);
+}
+
+/** Open a file of the library and roll back a transaction a crash cut short; false (with a notice) if it cannot be. */
+async function openRecovered(file, name, notices) {
+  try {
+    await openReleased(file);
+    if (py.recover(pathOf(file))) {
+      notices.push(`${name}: a change that was being written when the app stopped was undone. Everything saved ` +
+        "before it is there.");
+    }
+    flushAll();
+    return true;
+  } catch (error) {
+    notices.push(`${name} could not be opened (${error.message}); it is still in the library.`);
+    return false;
+  }
 }
 
 /** Make every write durable, then note which databases changed (their size and time, for the library). */
@@ -50,22 +72,22 @@ export function flushWrites() {
 }
 
 async function markWritten(fileNames) {
-  for (const record of await records.all()) {
-    if (!fileNames.includes(record.file)) continue;
-    await records.put({ ...record, size: fs.stat(pathOf(record)).size, changed: Date.now() });
-  }
+  const sizes = {};
+  for (const file of fileNames) if (fs.analyzePath(pathOf(file)).exists) sizes[file] = fs.stat(pathOf(file)).size;
+  await records.written(sizes, Date.now());
 }
 
 const library = {
   ds: null,
 
-  list: async () => (await records.all()).map(describe),
+  list: async () => (await records.databases()).map(describe),
 
   /** Copy a File into the library by streaming (never whole in memory), check it, and serve it. */
   async import(importId, file, handle) {
-    const name = uniqueName(stem(file.name), await names());
-    const record = { name, file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
-      source: { name: file.name, size: file.size, lastModified: file.lastModified } };
+    const record = await reserve(py.name_from_file(file.name), {
+      file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
+      source: { name: file.name, size: file.size, lastModified: file.lastModified },
+    });
     const controller = new AbortController();
     imports.set(importId, controller);
     try {
@@ -73,14 +95,15 @@ const library = {
         postMessage({ type: MSG.IMPORT_PROGRESS, importId, name: file.name, loaded, total: file.size }),
       );
       await openDatabase(record.file);
-      const problem = py.problem_with(pathOf(record));
+      const problem = py.problem_with(pathOf(record.file));
       if (problem) throw new Error(`${file.name} was not added: ${problem}`);
-      await py.add(library.ds, [name, pathOf(record)]);
-      await records.put(record);
+      await py.add(library.ds, [record.name, pathOf(record.file)]);
+      const { pending, ...complete } = record;
+      await records.put(complete);
       const wal = await isWal(file);
-      return { ...describe(record), notice: wal ? walNotice(file.name) : null };
+      return { ...describe(complete), notice: wal ? walNotice(file.name) : null };
     } catch (error) {
-      await discard(directory, record.file);
+      await unreserve(record);
       throw controller.signal.aborted ? new Error(`Opening ${file.name} was cancelled.`) : await explain(error, file);
     } finally {
       imports.delete(importId);
@@ -92,19 +115,20 @@ const library = {
    * new database when `database` is null. All or nothing: on failure a new database is removed again.
    */
   async importData(importId, file, database, table) {
-    const target = database ? await find(database) : await find((await library.create(stem(file.name))).name);
+    const target = await find(database ?? (await library.create(py.name_from_file(file.name))).name);
     const scratch = `/tmp/import-${importId}`;
     const controller = new AbortController();
     imports.set(importId, controller);
     const report = (loaded) => postMessage({ type: MSG.IMPORT_PROGRESS, importId, name: file.name, loaded, total: file.size });
     try {
       await copyToScratch(fs, file, scratch, controller.signal, report);
-      const result = importing.import_file(pathOf(target), table.trim() || stem(file.name), scratch, file.name, report);
+      const tableName = table.trim() || py.name_from_file(file.name);
+      const result = importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
       const { rows, skipped, skipped_detail: detail, notes } = result.toJs({ dict_converter: Object.fromEntries });
       result.destroy();
       await markWritten([target.file]);
       await py.refresh(library.ds);
-      const url = py.table_url(library.ds, target.name, table.trim() || stem(file.name));
+      const url = py.table_url(library.ds, target.name, tableName);
       const skippedNote = skipped ? `${skipped} row(s) of ${file.name} were skipped: ${detail}.` : null;
       return { database: target.name, rows, url, notices: [...notes, ...(skippedNote ? [skippedNote] : [])] };
     } catch (error) {
@@ -118,7 +142,7 @@ const library = {
     }
   },
 
-  /** Fetch a URL into OPFS with progress; the File it gives back is then opened like a local one. */
+  /** Fetch a URL into OPFS with progress; the File it gives back is then opened like a local one, and discarded. */
   async download(importId, url) {
     const name = decodeURIComponent(new URL(url).pathname.split("/").pop()) || "download.db";
     const controller = new AbortController();
@@ -134,43 +158,50 @@ const library = {
       }
       if (!response.ok) throw new Error(`${url} could not be downloaded: the server answered ${response.status} ${response.statusText}.`);
       const total = Number(response.headers.get("content-length")) || 0;
-      await copyIn(directory, { stream: () => response.body, size: total, name }, DOWNLOADED, controller.signal, (loaded) =>
-        postMessage({ type: MSG.IMPORT_PROGRESS, importId, name, loaded, total }),
-      );
-      const file = await (await directory.getFileHandle(DOWNLOADED)).getFile();
+      await copyIn(directory, { stream: () => response.body, size: total, name }, downloaded(importId), controller.signal,
+        (loaded) => postMessage({ type: MSG.IMPORT_PROGRESS, importId, name, loaded, total }));
+      const file = await (await directory.getFileHandle(downloaded(importId))).getFile();
       return new File([file], name, { lastModified: Date.now() });
     } catch (error) {
-      await discard(directory, DOWNLOADED);
+      await discard(directory, downloaded(importId));
       throw controller.signal.aborted ? new Error(`Downloading ${name} was cancelled.`) : error;
     } finally {
       imports.delete(importId);
     }
   },
 
+  /** Remove what download(importId) fetched, once it was opened. */
+  discardDownload: (importId) => discard(directory, downloaded(importId)),
+
   cancelImport(importId) {
     imports.get(importId)?.abort();
   },
 
-  /** A new, empty database. */
+  /** A new, empty database, named requested (or requested-2…). */
   async create(requested) {
-    const name = uniqueName(requested.trim() || "untitled", await names());
-    const record = { name, file: `${crypto.randomUUID()}.db`, size: 0, changed: Date.now(), handle: null, source: null };
-    await openDatabase(record.file);
-    py.create_empty(pathOf(record));
-    flushAll();
-    await py.add(library.ds, [name, pathOf(record)]);
-    const created = { ...record, size: fs.stat(pathOf(record)).size };
-    await records.put(created);
-    return describe(created);
+    refuseBadName(requested);
+    const record = await reserve(requested, { file: `${crypto.randomUUID()}.db`, size: 0, changed: Date.now(),
+      handle: null, source: null });
+    try {
+      await openDatabase(record.file);
+      py.create_empty(pathOf(record.file));
+      flushAll();
+      await py.add(library.ds, [record.name, pathOf(record.file)]);
+      const { pending, ...created } = { ...record, size: fs.stat(pathOf(record.file)).size };
+      await records.put(created);
+      return describe(created);
+    } catch (error) {
+      await unreserve(record);
+      throw error;
+    }
   },
 
-  async rename(name, requested) {
-    const record = await find(name);
-    const newName = uniqueName(requested.trim(), (await names()).filter((n) => n !== name));
-    if (newName === name) return describe(record);
+  async rename(name, newName) {
+    if (newName === name) return describe(await find(name));
+    refuseBadName(newName);
+    const renamed = await records.rename(name, newName, servedNames());
     await py.rename(library.ds, name, newName);
-    await records.replace(name, { ...record, name: newName });
-    return describe({ ...record, name: newName });
+    return describe(renamed);
   },
 
   async remove(name) {
@@ -198,15 +229,16 @@ const library = {
 
   /** Write a consistent snapshot over `handle` (the original, or a Save as… target) in one replacing write. */
   async saveTo(name, handle) {
-    const record = await find(name);
-    const snapshot = await takeSnapshot(name);
-    // createWritable() writes to a swap file that replaces the target only on close: never a half-written file.
-    await snapshot.stream().pipeTo(await handle.createWritable());
+    const { file, scratch } = await takeSnapshot(name);
+    try {
+      // createWritable() writes to a swap file that replaces the target only on close: never a half-written file.
+      await file.stream().pipeTo(await handle.createWritable());
+    } finally {
+      await discard(directory, scratch);
+    }
     const saved = await handle.getFile();
     const source = { name: saved.name, size: saved.size, lastModified: saved.lastModified };
-    const updated = { ...record, handle, source };
-    await records.put(updated);
-    return describe(updated);
+    return describe(await records.update(name, () => ({ handle, source })));
   },
 
   /** SQLite's full integrity check: ["ok"] or the problems it found. */
@@ -222,22 +254,41 @@ const library = {
 
   /** A consistent copy as a File, for downloading. */
   async snapshot(name) {
-    await find(name);
-    return takeSnapshot(name);
+    const { file, scratch } = await takeSnapshot(name);
+    setTimeout(() => discard(directory, scratch), DOWNLOAD_COPY_MS);
+    return file;
   },
 };
 
 export const libraryMethods = library;
 
+/** A consistent copy of a database in a scratch file of its own: {file: File, scratch: its name}. */
 async function takeSnapshot(name) {
-  await discard(directory, SNAPSHOT);
-  await openDatabase(SNAPSHOT);
+  await find(name);
+  const scratch = `snapshot-${crypto.randomUUID()}.db`;
+  await openDatabase(scratch);
   try {
-    await py.snapshot(library.ds, name, `${MOUNT}/${SNAPSHOT}`);
+    await py.snapshot(library.ds, name, pathOf(scratch));
   } finally {
-    closeDatabase(SNAPSHOT);
+    closeDatabase(scratch);
   }
-  return (await directory.getFileHandle(SNAPSHOT)).getFile();
+  return { file: await (await directory.getFileHandle(scratch)).getFile(), scratch };
+}
+
+/** Reserve a unique name for a new database's record (stored pending until it is complete). */
+const reserve = (wanted, record) => records.reserve(wanted, servedNames(), record);
+
+/** Undo reserve(): the record and whatever was copied so far. */
+async function unreserve(record) {
+  await discard(directory, record.file);
+  await records.remove(record.name);
+}
+
+const downloaded = (importId) => `download-${importId}`;
+
+function refuseBadName(name) {
+  const problem = py.name_problem(name);
+  if (problem) throw new Error(problem);
 }
 
 /** The last line of a Python traceback, without the exception's name: the sentence meant for the user. */
@@ -268,29 +319,19 @@ const walNotice = (fileName) =>
   "If that file exists, open the database in SQLite once (which folds it in), then open it here again.";
 
 async function find(name) {
-  const record = (await records.all()).find((r) => r.name === name);
+  const record = (await records.databases()).find((r) => r.name === name);
   if (!record) throw new Error(`There is no database called “${name}” in the library.`);
   return record;
 }
 
-async function names() {
+/** Every name Datasette serves, _memory included, so that no database takes one. */
+function servedNames() {
   const served = py.names(library.ds);
   try {
-    return [...(await records.all()).map((r) => r.name), ...served.toJs()];
+    return served.toJs();
   } finally {
     served.destroy();
   }
-}
-
-/** fixtures.db -> fixtures, pets.csv -> pets; names Datasette can route (no slashes), made unique with -2, -3... */
-function stem(fileName) {
-  return fileName.replace(/\.(db|sqlite3?|db3|csv|tsv|tab|json|ndjson|jsonl)$/i, "").replace(/[/\\]/g, "_") || "database";
-}
-
-function uniqueName(wanted, taken) {
-  let name = wanted.replace(/[/\\]/g, "_");
-  for (let i = 2; taken.includes(name); i++) name = `${wanted}-${i}`;
-  return name;
 }
 
 /** What the shell shows of a record; url is the database's Datasette page. */

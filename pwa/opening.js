@@ -14,6 +14,8 @@ const FILE_TYPES = [
   },
 ];
 
+const CHANGE_AFTER_CANCEL_MS = 500;
+
 const withFiles = (handles) => Promise.all(handles.map(async (handle) => ({ file: await handle.getFile(), handle })));
 
 /** Ask the user for files: the File System Access picker keeps handles; the input is the fallback. */
@@ -29,7 +31,9 @@ export async function pickFiles(input) {
   return new Promise((resolve) => {
     input.value = "";
     input.onchange = () => resolve([...input.files].map((file) => ({ file, handle: null })));
-    input.oncancel = () => resolve([]);
+    // Firefox under automation fires "cancel" about 40 ms before the "change" that brings the chosen files
+    // (shared/notes/browsers.md): a cancel is final only when no change follows.
+    input.oncancel = () => setTimeout(() => resolve([]), CHANGE_AFTER_CANCEL_MS);
     input.click();
   });
 }

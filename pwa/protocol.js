@@ -1,7 +1,9 @@
 // The one definition of the messages between the service worker, the shell page and the Datasette worker.
 //
 // A request for <scope>ds/... travels:  service worker --REQUEST--> shell --REQUEST--> worker
-// and its answer comes back:            worker --RESPONSE--> shell --RESPONSE--> service worker (on the reply port).
+// and its answer comes back:            worker --RESPONSE--> shell --RESPONSE--> service worker (on the reply port),
+// followed, for an answer Datasette streams (a CSV export), by BODY chunks; the service worker ACKs each chunk it has
+// passed on, and the worker keeps at most a few unacknowledged, so a slow reader never makes memory grow.
 // Bodies are ArrayBuffers and are always transferred, never copied.
 
 export const MSG = Object.freeze({
@@ -9,14 +11,22 @@ export const MSG = Object.freeze({
   // {type, id, method, url, headers: [[name, value]...], body: ArrayBuffer | null}
   REQUEST: "request",
   // worker -> shell, shell -> sw reply port:
-  // {type, id, status, headers: [[name, value]...], body: ArrayBuffer}  or  {type, id, error: string}
+  // {type, id, status, headers: [[name, value]...], body: ArrayBuffer, more: boolean}  or  {type, id, error: string}
   // or, from a shell whose worker no longer serves the library, {type, id, notOwner: true}
   RESPONSE: "response",
+  // after a RESPONSE with more: {type, id, chunk: ArrayBuffer}..., then {type, id, end: true} or {type, id, error}
+  BODY: "body",
+  // sw reply port -> shell -> worker: {type, id}, one per BODY chunk the service worker has handed on
+  ACK: "ack",
+  // sw reply port -> shell -> worker: {type, id}, the reader of a streamed answer went away: stop producing it
+  CANCEL: "cancel",
   // shell -> worker, every few seconds once it is ready: {type}; the worker answers PONG: {type}
   PING: "ping",
   PONG: "pong",
-  // shell -> worker: {type, baseUrl}  (the absolute path Datasette is mounted at, e.g. "/ds/")
+  // shell -> worker: {type, baseUrl, settings}  (the absolute path Datasette is mounted at, e.g. "/ds/"; settings.js)
   BOOT: "boot",
+  // shell -> worker: {type, settings}, when the user changed them
+  SETTINGS: "settings",
   // worker -> shell: {type, stage: string, loaded?: number, total?: number}
   PROGRESS: "progress",
   // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide, build}, notices: [string]}
@@ -43,6 +53,7 @@ export const LIBRARY = Object.freeze({
   IMPORT: "import",
   IMPORT_DATA: "importData",
   DOWNLOAD: "download",
+  DISCARD_DOWNLOAD: "discardDownload",
   CANCEL_IMPORT: "cancelImport",
   CREATE: "create",
   RENAME: "rename",

@@ -2,7 +2,10 @@
 // only storage that keeps a FileSystemFileHandle (for saving back to the original file after a restart).
 //
 // A record: {name, file (its OPFS file name), size, changed (ms), source: {name, size, lastModified} | null,
-//            handle: FileSystemFileHandle | null}
+//            handle: FileSystemFileHandle | null, pending?: true}
+// A pending record reserves its name (and file) for a copy still under way; it is not a database yet, and a start
+// removes it with its file. Every change that reads before it writes is one transaction, so that two copies, or a
+// copy and a rename, never take the same name.
 
 const DB_NAME = "datasette-pwa";
 const STORE = "databases";
@@ -19,23 +22,79 @@ function database() {
   return opened;
 }
 
-/** Run one request against the store in its own transaction, resolving when the transaction has committed. */
-async function transact(mode, operation) {
+/**
+ * Run work(store, records) in one transaction, records being every record as it stands in it; resolves with what work
+ * returned once the transaction has committed. A throw in work aborts the transaction, and rejects with that error.
+ */
+async function transact(mode, work) {
   const transaction = (await database()).transaction(STORE, mode, { durability: "strict" });
-  const request = operation(transaction.objectStore(STORE));
+  const store = transaction.objectStore(STORE);
+  let result;
+  let failure;
+  store.getAll().onsuccess = ({ target }) => {
+    try {
+      result = work(store, target.result);
+    } catch (error) {
+      failure = error;
+      transaction.abort();
+    }
+  };
   return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve(request.result);
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error);
+    transaction.oncomplete = () => resolve(result);
+    transaction.onabort = () => reject(failure ?? transaction.error);
   });
 }
 
-export const all = () => transact("readonly", (store) => store.getAll());
+/** Every record, pending ones included. */
+export const all = () => transact("readonly", (store, records) => records);
+
+/** The databases: every record but the pending ones. */
+export const databases = async () => (await all()).filter((record) => !record.pending);
+
+/**
+ * Reserve a name for record: wanted, else wanted-2, wanted-3…, free among the records and `taken` (names Datasette
+ * serves itself). The record is stored pending; resolves with it, named.
+ */
+export const reserve = (wanted, taken, record) =>
+  transact("readwrite", (store, records) => {
+    const used = new Set([...taken, ...records.map((r) => r.name)]);
+    let name = wanted;
+    for (let i = 2; used.has(name); i++) name = `${wanted}-${i}`;
+    const reserved = { ...record, name, pending: true };
+    store.put(reserved);
+    return reserved;
+  });
+
+/** Store a record as it is (a reserved one, complete now, without pending). */
 export const put = (record) => transact("readwrite", (store) => store.put(record));
+
 export const remove = (name) => transact("readwrite", (store) => store.delete(name));
-/** Rename in one transaction, so a crash never leaves both names or neither. */
-export const replace = (oldName, record) =>
-  transact("readwrite", (store) => {
-    store.delete(oldName);
-    return store.put(record);
+
+/** Change the record called name: change(record) returns the fields to replace. Resolves with the new record. */
+export const update = (name, change) =>
+  transact("readwrite", (store, records) => {
+    const record = records.find((r) => r.name === name);
+    if (!record) throw new Error(`There is no database called “${name}” in the library.`);
+    const updated = { ...record, ...change(record) };
+    store.put(updated);
+    return updated;
+  });
+
+/** Note new sizes ({file: bytes}) of the databases written, and when, in one transaction. */
+export const written = (sizes, time) =>
+  transact("readwrite", (store, records) => {
+    for (const record of records) if (record.file in sizes) store.put({ ...record, size: sizes[record.file], changed: time });
+  });
+
+/** Rename a database, refusing a name in use; one transaction, so a crash never leaves both names or neither. */
+export const rename = (name, newName, taken) =>
+  transact("readwrite", (store, records) => {
+    const record = records.find((r) => r.name === name);
+    if (!record) throw new Error(`There is no database called “${name}” in the library.`);
+    if (taken.includes(newName) || records.some((r) => r.name === newName)) {
+      throw new Error(`There is already a database called “${newName}”.`);
+    }
+    store.delete(name);
+    store.put({ ...record, name: newName });
+    return { ...record, name: newName };
   });

@@ -2,19 +2,22 @@
 // and fails pending requests cleanly when the worker dies or is restarted.
 import { MSG } from "./protocol.js";
 
-// The worker answers PING between tasks. Datasette stops any SQL after a second (sql_time_limit_ms), so silence this
-// long outside a library call (which may run VACUUM or integrity_check over gigabytes) means it hung or died.
+// The worker answers PING between tasks. While it answers no request and runs no library call, this much silence
+// means it died or hung.
 const HEARTBEAT_MS = 2000;
 const HUNG_MS = 15_000;
 
 export class Runtime extends EventTarget {
   #worker = null;
   #heartbeat = null;
-  #lastPong = 0;
-  #pending = new Map(); // request id -> reply MessagePort of the service worker
+  #lastHeard = 0;
+  #pending = new Map(); // request id -> reply MessagePort of the service worker, until its answer has ended
   #calls = new Map(); // call id -> {resolve, reject}
   #nextCall = 1;
   #ready = null;
+  #stopped = null; // rejects #ready when the worker is stopped before it is ready
+  /** What the worker runs with: {sqlTimeLimitMs}, from its READY message. */
+  settings = {};
 
   /** baseUrl: the absolute path Datasette is mounted at, e.g. "/ds/". */
   constructor(baseUrl) {
@@ -22,15 +25,19 @@ export class Runtime extends EventTarget {
     this.baseUrl = baseUrl;
   }
 
-  /** Start (or restart) the worker; resolves with {versions, notices} once Datasette answers. */
-  start() {
+  /**
+   * Start (or restart) the worker with settings (settings.js); resolves with {versions, notices, settings} once
+   * Datasette answers, rejects if it fails or is stopped first.
+   */
+  start(settings) {
     this.#stopWorker("Datasette was restarted while this page was loading.");
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     this.#worker = worker;
     this.#ready = new Promise((resolve, reject) => {
+      this.#stopped = reject;
       worker.onmessage = ({ data }) => {
-        if (data.type === MSG.RESPONSE) this.#answer(data);
-        else if (data.type === MSG.PONG) this.#lastPong = Date.now();
+        this.#lastHeard = Date.now();
+        if (data.type === MSG.RESPONSE || data.type === MSG.BODY) this.#answer(data);
         else if (data.type === MSG.RESULT) this.#settle(data);
         else if (data.type === MSG.PROGRESS) this.#emit("progress", data);
         else if (data.type === MSG.IMPORT_PROGRESS) this.#emit("import-progress", data);
@@ -44,9 +51,14 @@ export class Runtime extends EventTarget {
         this.#crashed(error);
       };
     });
-    // Attach a handler so a failed boot before anyone awaits does not become an unhandled rejection.
-    this.#ready.then(() => this.#listenForPulse(worker), () => {});
-    worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl });
+    this.#ready.then(
+      (ready) => {
+        this.settings = ready.settings;
+        this.#listenForPulse(worker);
+      },
+      () => {}, // a failed boot is the caller's to report; this only keeps it from being an unhandled rejection
+    );
+    worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl, settings });
     return this.#ready;
   }
 
@@ -60,13 +72,20 @@ export class Runtime extends EventTarget {
     this.#stopWorker(reason);
   }
 
-  /** Relay one request from the service worker; the answer goes back on its reply port. */
+  /** Change settings in the running worker. */
+  configure(settings) {
+    this.settings = { ...this.settings, ...settings };
+    this.#worker?.postMessage({ type: MSG.SETTINGS, settings: this.settings });
+  }
+
+  /** Relay one request from the service worker; the answer goes back on its reply port, which also carries ACKs. */
   relay(request, replyPort) {
     if (!this.#worker) {
       replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, notOwner: true });
       return;
     }
     this.#pending.set(request.id, replyPort);
+    replyPort.onmessage = ({ data }) => this.#worker?.postMessage(data); // ACK, CANCEL
     this.#worker.postMessage(request, request.body ? [request.body] : []);
   }
 
@@ -87,20 +106,28 @@ export class Runtime extends EventTarget {
     else call.reject(new Error(error));
   }
 
-  #answer(response) {
-    const port = this.#pending.get(response.id);
+  /** Pass part of an answer on; the port is done with once the answer is whole. */
+  #answer(message) {
+    const port = this.#pending.get(message.id);
     if (!port) return;
-    this.#pending.delete(response.id);
-    port.postMessage(response, response.body ? [response.body] : []);
+    const last = message.type === MSG.RESPONSE ? !message.more : message.end || message.error !== undefined;
+    if (last) this.#pending.delete(message.id);
+    const buffer = message.body ?? message.chunk;
+    port.postMessage(message, buffer ? [buffer] : []);
   }
 
-  /** Ping the worker; restart it (as a crash) when it stays silent while no library call is running. */
+  /**
+   * Ping the worker; restart it (as a crash) when it stays silent too long. A worker that is answering a request
+   * may be silent for as long as the SQL time limit lets one query run (it cannot answer a ping meanwhile); one
+   * running a library call (VACUUM or integrity_check over gigabytes) as long as that takes.
+   */
   #listenForPulse(worker) {
     if (worker !== this.#worker) return;
-    this.#lastPong = Date.now();
+    this.#lastHeard = Date.now();
     this.#heartbeat = setInterval(() => {
-      if (this.#calls.size > 0) this.#lastPong = Date.now();
-      if (Date.now() - this.#lastPong > HUNG_MS) this.#crashed(new Error("Datasette stopped responding."));
+      const allowed = this.#pending.size ? HUNG_MS + this.settings.sqlTimeLimitMs : HUNG_MS;
+      if (this.#calls.size > 0) this.#lastHeard = Date.now();
+      if (Date.now() - this.#lastHeard > allowed) this.#crashed(new Error("Datasette stopped responding."));
       else worker.postMessage({ type: MSG.PING });
     }, HEARTBEAT_MS);
   }
@@ -110,12 +137,13 @@ export class Runtime extends EventTarget {
     this.#emit("crash", { error });
   }
 
-  /** Terminate the worker and answer every request still waiting on it with an error. */
+  /** Terminate the worker and answer everything still waiting on it with an error. */
   #stopWorker(reason) {
     clearInterval(this.#heartbeat);
     this.#worker?.terminate();
     this.#worker = null;
-    for (const [id, port] of this.#pending) port.postMessage({ type: MSG.RESPONSE, id, error: reason });
+    this.#stopped?.(new Error(reason));
+    for (const [id, port] of this.#pending) port.postMessage({ type: MSG.BODY, id, error: reason });
     this.#pending.clear();
     for (const call of this.#calls.values()) call.reject(new Error(reason));
     this.#calls.clear();

@@ -7,6 +7,7 @@ import { ask, notice } from "./library-view.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
 import { recentPages, remember } from "./recent.js";
+import * as settings from "./settings.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
@@ -20,17 +21,21 @@ const appRoot = new URL("./", document.baseURI);
 const dsRoot = new URL(DS_PATH, appRoot);
 const runtime = new Runtime(dsRoot.pathname);
 const library = new LibraryActions(runtime, (path) => showPage(new URL(path, appRoot).href));
+let ownership; // ownership.js: whether this window runs Datasette on the library
 
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {
   if (!("serviceWorker" in navigator)) throw new Error("This browser has no service workers: use Chrome, Edge or Chromium.");
   const firstInstall = !navigator.serviceWorker.controller;
-  const wb = new Workbox(new URL("sw.js", appRoot).href);
-  wb.addEventListener("controlling", (event) => {
-    if (!event.isUpdate && firstInstall) view.toast("Ready to work offline");
-    // Every window of the old version reloads into the new one, whichever window accepted the update.
-    if (event.isUpdate) location.reload();
+  let controlled = !firstInstall;
+  // Every window of the old version reloads into the new one, whichever window accepted the update; a window of a
+  // first visit, once the first version controls it, too (Workbox's "controlling" event calls that no update).
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (controlled) location.reload();
+    else view.toast("Ready to work offline");
+    controlled = true;
   });
+  const wb = new Workbox(new URL("sw.js", appRoot).href);
   wb.addEventListener("waiting", () => view.offerUpdate(() => wb.messageSkipWaiting()));
   navigator.serviceWorker.addEventListener("message", ({ data, ports }) => {
     if (data.type === MSG.REQUEST) runtime.relay(data, ports[0]);
@@ -52,10 +57,11 @@ async function installServiceWorker() {
 /** Boot Datasette on the library and show the page this window was opened at (or Datasette's home page). */
 async function startDatasette() {
   view.showProgress("Starting Python");
-  const { versions, notices } = await runtime.start();
+  const { versions, notices } = await runtime.start(settings.load());
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
   document.getElementById("about").onclick = () => library.about(versions);
+  document.getElementById("settings").onclick = () => settings.edit(runtime);
   notices.forEach((text) => notice(text, "error"));
   // The page first: the sidebar's library fills in while Datasette renders it.
   showPage(initialPage());
@@ -75,15 +81,15 @@ function setLibraryEnabled(enabled) {
 }
 
 /** The ways to open files. Files given to a window that does not own the library make it take over first. */
-function acceptFiles(ownership) {
+function acceptFiles() {
   const openFiles = async (items) => {
     if (!items.length) return;
-    await ownership.owned; // this window may still be booting
+    await ownership.owned.catch(() => false); // this window may still be booting
     if (!runtime.running) await ownership.takeOver();
     await library.open(items);
   };
   const open = async () => openFiles(await pickFiles(document.getElementById("file-input")));
-  runAddressActions(ownership, open);
+  runAddressActions(open);
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
   document.getElementById("open-url").onclick = () => library.askForUrl();
@@ -99,15 +105,21 @@ function acceptFiles(ownership) {
 }
 
 /**
- * What the address asks for: ?url=, ?csv= or ?json= (as in Datasette Lite) open that file from the web; the installed
- * app's shortcuts (manifest "shortcuts") open it at ?action=new or ?action=open.
+ * What the address asks for: ?url=, ?csv= or ?json= (as in Datasette Lite) open that file from the web, once the user
+ * says yes, in the window that owns the library; the installed app's shortcuts (manifest "shortcuts") open it at
+ * ?action=new or ?action=open.
  */
-async function runAddressActions(ownership, open) {
+async function runAddressActions(open) {
   const params = new URLSearchParams(location.search);
   const action = params.get("action");
-  const url = params.get("url") ?? params.get("csv") ?? params.get("json");
-  if (!(action || url) || !(await ownership.owned)) return;
-  if (url) library.openUrl(url, { ask: false });
+  const url = ["url", "csv", "json"].map((key) => params.get(key)).find((value) => value !== null);
+  const owner = await ownership.owned.catch(() => false);
+  if (url !== undefined && owner) library.confirmUrl(url);
+  else if (url !== undefined) {
+    ownership.send({ openUrl: url });
+    notice(`The file at ${url} waits for your yes in the app's other window, which has your databases.`);
+  }
+  if (!owner) return;
   if (action === "new") library.create();
   // A file picker needs a click (user activation): ask for one.
   else if (action === "open" && (await ask({ title: "Open a database", buttons: [{ label: "Choose a file…", value: "open" }] }))) {
@@ -115,11 +127,13 @@ async function runAddressActions(ownership, open) {
   }
 }
 
+/** Start Datasette again, in the window that owns the library only: a second worker could not open its files. */
 async function restart() {
   if (!navigator.serviceWorker?.controller) return location.reload();
+  if (!ownership?.holds()) return;
   view.showProgress("Restarting Datasette");
   try {
-    view.setVersions((await runtime.start()).versions);
+    view.setVersions((await runtime.start(settings.load())).versions);
     showPage(initialPage());
     view.setStatus("Ready");
   } catch (error) {
@@ -151,6 +165,12 @@ function followFrame() {
 }
 
 async function main() {
+  // The shell never runs inside another page: a page of another site (or port) could then drive it (clickjacking).
+  // The service worker's frame-ancestors header stops that once installed; this stops it on the very first load.
+  if (window.top !== window) {
+    view.showFailure("Datasette cannot run inside another page. Open it in its own window.");
+    return;
+  }
   followFrame();
   view.showRecent(recentPages(), showPage);
   runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
@@ -160,8 +180,13 @@ async function main() {
   });
   try {
     await installServiceWorker();
-    const ownership = ownLibrary({ start: startDatasette, stop: stopDatasette, elsewhere: view.showElsewhere });
-    acceptFiles(ownership);
+    ownership = ownLibrary({
+      start: startDatasette,
+      stop: stopDatasette,
+      elsewhere: view.showElsewhere,
+      received: (message) => message.openUrl !== undefined && library.confirmUrl(message.openUrl),
+    });
+    acceptFiles();
     await ownership.owned;
   } catch (error) {
     view.showFailure(error.message, restart);

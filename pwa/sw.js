@@ -28,8 +28,14 @@ self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
 });
 
-addPlugins([{ fetchDidSucceed: async ({ response }) => countDownload(response) }]);
-precacheAndRoute(self.__WB_MANIFEST);
+addPlugins([
+  {
+    fetchDidSucceed: async ({ response }) => countDownload(response),
+    handlerWillRespond: async ({ request, response }) => (request.mode === "navigate" ? unframeable(response) : response),
+  },
+]);
+// Any query string names the same file: the shell at ?url=…, ?action=new (the manifest's shortcuts) must load offline.
+precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/] });
 clientsClaim();
 
 self.addEventListener("fetch", (event) => {
@@ -85,7 +91,17 @@ async function staticFile(request) {
 async function shellPage() {
   const html = await (await matchPrecache("index.html")).text();
   const withBase = html.replace('<base href="./">', `<base href="${self.registration.scope}">`);
-  return new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } });
+  return unframeable(new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } }));
+}
+
+/**
+ * The shell with a policy that no other origin may frame it (a meta tag cannot say that): a page of another site or
+ * port must not drive it, e.g. frame `?url=…` and have the user click Open. shell.js refuses the uncontrolled first load.
+ */
+function unframeable(response) {
+  const headers = new Headers(response.headers);
+  headers.set("content-security-policy", "frame-ancestors 'self'");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** The app window whose worker serves the library, waited for while no window has it (one may be booting). */
@@ -119,20 +135,23 @@ async function askWindows() {
 async function relay(request) {
   const body = ["GET", "HEAD"].includes(request.method) ? null : await request.arrayBuffer();
   let reply;
+  let port;
   do {
     const shell = await findShell();
     if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
-    reply = await ask(shell, request, body?.slice(0));
+    [reply, port] = await ask(shell, request, body?.slice(0));
     if (reply.notOwner) ownerId = null; // it handed the library to another window since
   } while (reply.notOwner);
   if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
-  return new Response(reply.status === 304 || reply.status === 204 ? null : reply.body, {
+  const nullBody = reply.status === 304 || reply.status === 204;
+  if (nullBody || !reply.more) port.close();
+  return new Response(nullBody ? null : reply.more ? streamed(reply, port) : reply.body, {
     status: reply.status,
     headers: reply.headers,
   });
 }
 
-/** Post one request to a shell and wait for its answer on a reply port. */
+/** Post one request to a shell; resolves [first message of the answer, the reply port the rest comes on]. */
 function ask(shell, request, body) {
   const message = {
     type: MSG.REQUEST,
@@ -142,13 +161,52 @@ function ask(shell, request, body) {
     headers: [...request.headers],
     body,
   };
-  const channel = new MessageChannel();
+  const { port1, port2 } = new MessageChannel();
   const answer = new Promise((resolve) => {
-    channel.port1.onmessage = ({ data }) => resolve(data);
+    port1.onmessage = ({ data }) => resolve(data);
     setTimeout(() => resolve({ error: `No answer from Datasette after ${RELAY_TIMEOUT_MS / 1000} seconds.` }), RELAY_TIMEOUT_MS);
   });
-  shell.postMessage(message, body ? [channel.port2, body] : [channel.port2]);
-  return answer.finally(() => channel.port1.close());
+  shell.postMessage(message, body ? [port2, body] : [port2]);
+  return answer.then((reply) => {
+    if (reply.error || reply.notOwner) port1.close();
+    return [reply, port1];
+  });
+}
+
+// Chunks of a streamed answer kept here before the reader takes them; with the worker's own IN_FLIGHT, the most a
+// slow reader (a download to a slow disk) ever leaves in memory.
+const QUEUED_CHUNKS = 4;
+
+/** The body of an answer Datasette streams: its chunks as they come, each ACKed once the reader has room for more. */
+function streamed(reply, port) {
+  let owed = 0; // chunks received but not yet ACKed
+  const ack = () => port.postMessage({ type: MSG.ACK, id: reply.id });
+  return new ReadableStream(
+    {
+      start(controller) {
+        controller.enqueue(new Uint8Array(reply.body));
+        port.onmessage = ({ data }) => {
+          if (data.error !== undefined) controller.error(new Error(data.error));
+          else if (data.end) controller.close();
+          else {
+            controller.enqueue(new Uint8Array(data.chunk));
+            if (controller.desiredSize > 0) ack();
+            else owed++;
+            return;
+          }
+          port.close();
+        };
+      },
+      pull() {
+        for (; owed > 0; owed--) ack();
+      },
+      cancel() {
+        port.postMessage({ type: MSG.CANCEL, id: reply.id });
+        port.close();
+      },
+    },
+    { highWaterMark: QUEUED_CHUNKS },
+  );
 }
 
 /** A readable error page for what Datasette itself cannot report. */

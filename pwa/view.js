@@ -32,10 +32,11 @@ export function showFrame() {
   show("frame");
 }
 
-/** Replace everything with a readable failure and a Restart button. */
+/** Replace everything with a readable failure, and a Restart button when there is onRestart. */
 export function showFailure(message, onRestart) {
   show("failure");
   $("failure-detail").textContent = message;
+  $("restart").hidden = !onRestart;
   $("restart").onclick = onRestart;
   setStatus("Datasette stopped");
 }

@@ -1,33 +1,23 @@
 // The Datasette worker: starts Python (python-start.js) from the app's own files, starts Datasette
 // (python/datasette_pwa) on the library's databases, answers REQUEST messages through it, and runs the library's CALLs.
-import { flushWrites, libraryMethods, mountLibrary } from "./library.js";
+import { flushWrites, libraryMethods, openLibrary, serveLibrary } from "./library.js";
 import { MSG } from "./protocol.js";
 import { startPython } from "./python-start.js";
 
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
+let build; // {id}: this worker's files and the service worker's precache come from this build
 
 /** Tell the shell how far boot has come. */
 function progress(stage, loaded, total) {
   postMessage({ type: MSG.PROGRESS, stage, loaded, total });
 }
 
-/** Once Python runs: Datasette itself. */
-async function initDatasette(baseUrl) {
-  progress("Starting Datasette");
-  const { start } = pyodide.pyimport("datasette_pwa.app");
-  app = await start(baseUrl, build.id);
-}
-
-/** Then the databases in the library, from OPFS. */
-async function initLibrary() {
-  progress("Opening your databases");
-  return mountLibrary(pyodide, app.ds);
-}
-
-let build; // {id}: this worker's files and the service worker's precache come from this build
-
-async function boot(baseUrl) {
+/**
+ * Python, then the library's files (opened, and any transaction a crash cut short rolled back, before Datasette reads
+ * them), then Datasette serving them.
+ */
+async function boot(baseUrl, settings) {
   const t0 = performance.now();
   const marks = {};
   const mark = (name) => (marks[name] = Math.round(performance.now() - t0));
@@ -35,10 +25,14 @@ async function boot(baseUrl) {
   progress("Starting Python");
   const python = await startPython(build.id, mark);
   pyodide = python.pyodide;
-  await initDatasette(baseUrl);
-  mark("datasette");
-  const notices = await initLibrary();
+  progress("Opening your databases");
+  const { internal, notices } = await openLibrary(pyodide);
   mark("library");
+  progress("Starting Datasette");
+  const { start } = pyodide.pyimport("datasette_pwa.app");
+  app = await start(baseUrl, build.id, internal, settings.sqlTimeLimitMs ?? null);
+  await serveLibrary(app.ds);
+  mark("datasette");
   console.log("boot", python.restored ? "from snapshot" : "normal", JSON.stringify(marks));
   python.keep?.().catch((error) => console.warn("Could not keep the snapshot", error));
   const versions = JSON.parse(
@@ -47,26 +41,86 @@ async function boot(baseUrl) {
         "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
     ),
   );
-  return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices };
+  const current = { sqlTimeLimitMs: app.ds.setting("sql_time_limit_ms") };
+  return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices, settings: current };
 }
 
-/** Answer one relayed request; Datasette's own error pages come back as ordinary responses. */
+// Chunks of a streamed answer that may be on their way, not yet acknowledged by the service worker.
+const IN_FLIGHT = 8;
+const streams = new Map(); // request id -> {inFlight, resume, cancelled}
+
+/**
+ * Answer one relayed request with Datasette's response: one RESPONSE, or for an answer Datasette streams, a RESPONSE
+ * with its first chunk and then BODY chunks, paced by the service worker's ACKs. Datasette's own error pages come back
+ * as ordinary responses.
+ */
 async function handle({ id, method, url, headers, body }) {
-  await ready;
-  const pyHeaders = pyodide.toPy(headers);
-  const pyBody = body && pyodide.toPy(new Uint8Array(body));
+  let parts, pyHeaders, pyBody;
+  let started = false;
   try {
-    const reply = await app.handle(method, url, pyHeaders, pyBody);
-    const [status, replyHeaders, bytes] = reply.toJs();
-    reply.destroy();
-    // Emscripten drops SQLite's fsync: make any write durable in OPFS before the page hears it is done.
-    flushWrites();
-    // toJs() copied the body into a Uint8Array that owns its buffer, so the buffer can be transferred.
-    postMessage({ type: MSG.RESPONSE, id, status, headers: replyHeaders, body: bytes.buffer }, [bytes.buffer]);
+    await ready;
+    pyHeaders = pyodide.toPy(headers);
+    pyBody = body && pyodide.toPy(new Uint8Array(body));
+    parts = app.stream(method, url, pyHeaders, pyBody);
+    const [status, replyHeaders] = await nextPart(parts);
+    const first = await nextPart(parts);
+    const second = first && (await nextPart(parts));
+    answer({ type: MSG.RESPONSE, id, status, headers: replyHeaders, body: (first ?? new Uint8Array()).buffer, more: !!second });
+    started = true;
+    if (second) await stream(id, second, parts);
+  } catch (error) {
+    // Before the head went out this is the answer; after it, the end of a stream cut short.
+    postMessage({ type: started ? MSG.BODY : MSG.RESPONSE, id, error: String(error) });
+    failIfFatal(error);
   } finally {
-    pyHeaders.destroy();
-    pyBody?.destroy();
+    streams.delete(id);
+    for (const proxy of [parts, pyHeaders, pyBody]) proxy?.destroy();
   }
+}
+
+/** The rest of a streamed answer, from chunk on, then its end. */
+async function stream(id, chunk, parts) {
+  const state = { inFlight: 0, resume: null, cancelled: false };
+  streams.set(id, state);
+  for (; chunk; chunk = await nextPart(parts)) {
+    if (state.inFlight >= IN_FLIGHT) await new Promise((resolve) => (state.resume = resolve));
+    if (state.cancelled) return parts.return(); // closes Datasette's side too (exchange.py)
+    state.inFlight++;
+    answer({ type: MSG.BODY, id, chunk: chunk.buffer });
+  }
+  answer({ type: MSG.BODY, id, end: true });
+}
+
+/** The next part of App.stream as JavaScript (the head [status, headers], then Uint8Arrays), or undefined at its end. */
+async function nextPart(parts) {
+  const { done, value } = await parts.next();
+  if (done) return undefined;
+  // toJs() copies bytes into a Uint8Array that owns its buffer, so the buffer can be transferred.
+  const part = value.toJs();
+  value.destroy();
+  return part;
+}
+
+/** Post part of an answer, once every write it reports is durable: Emscripten never flushes OPFS by itself. */
+function answer(message) {
+  flushWrites();
+  const buffer = message.body ?? message.chunk;
+  postMessage(message, buffer ? [buffer] : []);
+}
+
+function acknowledged({ id }) {
+  const state = streams.get(id);
+  if (!state) return;
+  state.inFlight--;
+  state.resume?.();
+  state.resume = null;
+}
+
+function cancelled({ id }) {
+  const state = streams.get(id);
+  if (!state) return;
+  state.cancelled = true;
+  state.resume?.();
 }
 
 /** Run one library method for the shell; errors go back as sentences for the user. */
@@ -93,16 +147,19 @@ addEventListener("unhandledrejection", (event) => failIfFatal(event.reason));
 let ready;
 onmessage = ({ data }) => {
   if (data.type === MSG.BOOT) {
-    ready = boot(data.baseUrl);
+    ready = boot(data.baseUrl, data.settings);
     ready.then(
-      ({ versions, notices }) => postMessage({ type: MSG.READY, versions, notices }),
+      ({ versions, notices, settings }) => postMessage({ type: MSG.READY, versions, notices, settings }),
       (error) => postMessage({ type: MSG.FAILED, error: String(error) }),
     );
   } else if (data.type === MSG.REQUEST) {
-    handle(data).catch((error) => {
-      postMessage({ type: MSG.RESPONSE, id: data.id, error: String(error) });
-      failIfFatal(error);
-    });
+    handle(data);
+  } else if (data.type === MSG.ACK) {
+    acknowledged(data);
+  } else if (data.type === MSG.CANCEL) {
+    cancelled(data);
+  } else if (data.type === MSG.SETTINGS) {
+    ready.then(() => app.set_time_limit(data.settings.sqlTimeLimitMs));
   } else if (data.type === MSG.CALL) {
     call(data);
   } else if (data.type === MSG.PING) {

@@ -7,17 +7,25 @@ import threading
 import pytest
 
 from build import Handler
-from conftest import start_app, wait_ready
-from test_library_app import app, library_names, make_db, notices, wait_for_frame, wait_for_library  # noqa: F401
+from conftest import launch, serve_directory, start_app, wait_ready
+from helpers import library_names, make_db, notices, wait_for_frame, wait_for_library
 
 
 class CorsHandler(Handler):
-    """Serves files; only those under /open/ may be read by other sites."""
+    """Serves files; only those under /open/ may be read by other sites. Every path asked for is noted."""
+
+    requested = []
 
     def end_headers(self):
+        self.requested.append(self.path)
         if self.path.startswith("/open/"):
             self.send_header("Access-Control-Allow-Origin", "*")
         super().end_headers()
+
+
+@pytest.fixture(scope="module")
+def app(library_page):
+    return library_page
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +69,20 @@ def test_url_failures_say_why(app, files_server, path, message):
     assert set(library_names(app)) == before
 
 
+def confirm(page, url):
+    """The question a ?url= link asks: it shows the address, and fetches nothing until the user says Open."""
+    dialog = page.locator("dialog[open]")
+    dialog.locator("h2", has_text="Open a file from the web?").wait_for()
+    assert url in dialog.inner_text()
+    dialog.locator("button", has_text="Open").click()
+
+
 def test_csv_and_url_parameters_like_datasette_lite(playwright, server, files_server, tmp_path):
     context, page = start_app(playwright, tmp_path / "profile", server.url)  # installs the app first
     try:
         page.goto(f"{server.url}?csv={files_server}open/scores.csv")
         wait_ready(page)
+        confirm(page, f"{files_server}open/scores.csv")
         wait_for_library(page, "scores")
         wait_for_frame(page, "/ds/scores/scores")
         assert page.evaluate("fetch('ds/scores/scores.json?_shape=array').then(r => r.json())") == [
@@ -75,3 +92,71 @@ def test_csv_and_url_parameters_like_datasette_lite(playwright, server, files_se
         assert any("Imported 2 rows from scores.csv" in n for n in notices(page))
     finally:
         context.close()
+
+
+def test_a_malformed_url_parameter_is_reported(playwright, server, tmp_path):
+    context, page = start_app(playwright, tmp_path / "profile", server.url + "?url=not%20a%20web%20address")
+    try:
+        page.locator("#notices .notice-error", has_text="“not a web address” is not a web address").wait_for()
+        assert library_names(page) == []
+    finally:
+        context.close()
+
+
+def test_a_url_opened_in_a_second_window_is_handed_to_the_owner(playwright, server, files_server, tmp_path):
+    context, first = start_app(playwright, tmp_path / "profile", server.url)
+    try:
+        second = context.new_page()
+        second.goto(f"{server.url}?url={files_server}open/remote.db")
+        second.locator("#notices .notice", has_text="waits for your yes in the app's other window").wait_for()
+        confirm(first, f"{files_server}open/remote.db")
+        wait_for_library(first, "remote")
+        count = "fetch('ds/remote/items.json?_shape=array').then(r => r.json()).then(r => r.length)"
+        assert first.evaluate(count) == 6 and second.evaluate(count) == 6
+    finally:
+        context.close()
+
+
+FRAMING_PAGE = "<!doctype html><title>another site</title><iframe src='{}' width=800 height=600></iframe>"
+
+
+def frame_from_another_port(context, app_url, root):
+    """A page of another origin of this host (another port: same site, so not storage-partitioned) framing the app.
+
+    Served for real: Chromium refuses a local frame in a page that Playwright fulfils (as a public page).
+    """
+    (root / "framing.html").write_text(FRAMING_PAGE.format(app_url))
+    url, server = serve_directory(root)
+    page = context.new_page()
+    page.goto(url + "framing.html")
+    return page, server
+
+
+def test_no_other_page_can_frame_the_app_to_open_a_url(playwright, server, files_server, tmp_path):
+    bait = f"{server.url}?url={files_server}open/remote.db"
+    CorsHandler.requested.clear()
+    # Installed: the service worker's frame-ancestors header stops the shell from loading in the frame at all.
+    context, app = start_app(playwright, tmp_path / "profile", server.url)
+    framing_server = None
+    try:
+        usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")
+        framing, framing_server = frame_from_another_port(context, bait, tmp_path)
+        framing.wait_for_timeout(3000)
+        shell = framing.frames[1]
+        assert shell.url.startswith("chrome-error:")  # refused by the policy
+        assert library_names(app) == [] and app.locator("dialog[open]").count() == 0
+        assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") == usage
+    finally:
+        context.close()
+        framing_server.shutdown()
+    # A first visit, uncontrolled, inside the frame: the shell refuses to start.
+    context = launch(playwright, tmp_path / "fresh")
+    try:
+        framing, framing_server = frame_from_another_port(context, bait, tmp_path)
+        shell = framing.frames[1]
+        shell.locator("#failure-detail", has_text="cannot run inside another page").wait_for()
+        assert shell.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    finally:
+        context.close()
+        framing_server.shutdown()
+    assert not [path for path in CorsHandler.requested if "remote.db" in path]

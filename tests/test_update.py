@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import ROOT, launch, serve_directory, wait_ready
-from test_library_app import make_db, open_with_input, wait_for_library
+from helpers import make_db, open_with_input, wait_for_library
 
 SOURCES = ["build.py", "pyproject.toml", "package.json", "package-lock.json", "wheels.lock", "manifest.webmanifest",
            "pwa", "python"]
@@ -35,31 +35,41 @@ def test_update_to_a_new_build(playwright, dist, tmp_path):
 
     context = launch(playwright, tmp_path / "profile")
     try:
-        page = context.pages[0]
-        page.goto(url)
-        page.locator(".toast", has_text="Ready to work offline").wait_for()  # said once installed
-        wait_ready(page)
-        assert f"build {version_a}" in page.inner_text("#versions")
-        open_with_input(page, [make_db(tmp_path / "kept.db", rows=5)])
-        wait_for_library(page, "kept")
+        first = context.pages[0]  # a first visit: not controlled by a service worker when it registered one
+        first.goto(url)
+        first.locator(".toast", has_text="Ready to work offline").wait_for()  # said once installed
+        wait_ready(first)
+        assert f"build {version_a}" in first.inner_text("#versions")
+        open_with_input(first, [make_db(tmp_path / "kept.db", rows=5)])
+        wait_for_library(first, "kept")
 
-        # Version B is deployed; the open window finds it on its next navigation.
+        # Version B is deployed; a second window finds it on its navigation.
         with open(repo / "pwa" / "shell.css", "a") as css:
             css.write("\n/* version B */\n")
         version_b = build_copy(repo, site)
         assert version_b != version_a
-        page.reload()
-        wait_ready(page)
-        page.locator("#update").wait_for()
+        second = context.new_page()
+        second.goto(url)
+        second.locator("#elsewhere").wait_for()
+        second.locator("#update").wait_for()
         versions = "fetch('ds/-/versions.json').then(r => r.json()).then(v => v.datasette.note)"
-        assert page.evaluate(versions) == f"datasette-pwa build {version_a}"  # still the old version, working
+        assert second.evaluate(versions) == f"datasette-pwa build {version_a}"  # still the old version, working
 
-        page.click("#update-now")
-        page.wait_for_function("b => document.querySelector('#versions').textContent.includes(b)", arg=version_b)
-        wait_ready(page)
-        assert page.evaluate(versions) == f"datasette-pwa build {version_b}"
-        wait_for_library(page, "kept")
-        assert page.evaluate("fetch('ds/kept/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 5
+        for page in (first, second):
+            page.evaluate("window.beforeUpdate = true")
+        second.click("#update-now")
+        # Both windows reload into version B, the first visit's too.
+        for page in (first, second):
+            page.wait_for_function("() => !window.beforeUpdate && document.querySelector('#status')?.textContent.match("
+                                   "/Ready|another window/)", timeout=60_000)
+        owner = first if first.locator("#elsewhere").is_hidden() else second
+        wait_ready(owner)
+        assert f"build {version_b}" in owner.inner_text("#versions")
+        for page in (first, second):
+            assert page.evaluate("fetch('build.json').then(r => r.json()).then(b => b.id)") == version_b
+            assert page.evaluate(versions) == f"datasette-pwa build {version_b}"
+        wait_for_library(owner, "kept")
+        assert owner.evaluate("fetch('ds/kept/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 5
     finally:
         context.close()
         server.shutdown()
