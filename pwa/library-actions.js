@@ -14,6 +14,16 @@ const ASKED_TO_KEEP = "datasette-pwa-asked-persist";
 
 const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
 
+/** Where the library lives and how much room it has: {memoryOnly} or {usage, quota, persisted} (either may be unknown). */
+async function storageState(runtime) {
+  if (!runtime.persistent) return { memoryOnly: true };
+  const [estimate, persisted] = await Promise.all([
+    navigator.storage?.estimate?.().catch(() => ({})) ?? {},
+    navigator.storage?.persisted?.().catch(() => false) ?? false,
+  ]);
+  return { ...estimate, persisted };
+}
+
 function askToKeep() {
   if (localStorage.getItem(ASKED_TO_KEEP) || !navigator.storage?.persist) return;
   localStorage.setItem(ASKED_TO_KEEP, "1");
@@ -38,8 +48,7 @@ export class LibraryActions {
 
   async refresh() {
     ui.showLibrary(await this.runtime.call(LIBRARY.LIST), this.actions);
-    const persisted = await navigator.storage.persisted();
-    ui.showStorage(await navigator.storage.estimate(), persisted);
+    ui.showStorage(await storageState(this.runtime));
   }
 
   /**
@@ -153,8 +162,7 @@ export class LibraryActions {
 
   /** Versions of everything, and what the library uses of the browser's storage. */
   async about(versions) {
-    const { usage, quota } = await navigator.storage.estimate();
-    const persisted = await navigator.storage.persisted();
+    const storage = await storageState(this.runtime);
     const count = (await this.runtime.call(LIBRARY.LIST)).length;
     await ui.ask({
       title: "Datasette, as an offline app",
@@ -165,8 +173,10 @@ export class LibraryActions {
         `SQLite ${versions.sqlite}`,
         "",
         `${count} database${count === 1 ? "" : "s"} in the library`,
-        `Storage: ${ui.formatBytes(usage)} used of ${ui.formatBytes(quota)}`,
-        persisted ? "Kept until you remove it." : "Not yet persistent: the browser may clear it if the disk runs low.",
+        ui.describeStorage(storage),
+        "",
+        window.launchQueue ? "Files open with this app from your file manager once it is installed." :
+          "Opening files from your file manager needs Chrome or Edge (file handlers); here, use Open or drop them.",
       ].join("\n"),
       buttons: [{ label: "OK", value: "ok" }],
     });

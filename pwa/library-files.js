@@ -1,29 +1,12 @@
-// Moving database files around for the library: into OPFS (streaming, with progress), into Pyodide's memory for
-// imports, and away again; every function leaves no partial file behind that a later start would not remove.
-import { closeDatabase, openDatabase } from "./opfs-fs.js";
-
-// A window that just handed the library over is still closing its worker's file handles.
-const HANDOVER_MS = 5000;
-
-/** openDatabase, retried while another worker (of a window that just let go) still holds the file. */
-export async function openReleased(fileName) {
-  const deadline = Date.now() + HANDOVER_MS;
-  for (;;) {
-    try {
-      return await openDatabase(fileName);
-    } catch (error) {
-      if (Date.now() > deadline || error.cause?.name !== "NoModificationAllowedError") throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+// Reading a File (or a download's body) a chunk at a time, and copying it into Pyodide's in-memory filesystem, where
+// Python reads imports (and the memory-only library keeps its databases): never whole in JavaScript.
 
 /**
  * A File's bytes in order, read into one reused 1 MB buffer (a BYOB reader): a default reader hands out a new
  * ArrayBuffer per chunk, garbage that V8 collects late, and copying a 1.7 GB file held +280 MB in the worker's
  * process that way (+21 MB like this). Each chunk is only valid until the next one is asked for.
  */
-async function* chunksOf(file, signal) {
+export async function* chunksOf(file, signal) {
   const stream = file.stream();
   let reader;
   let buffer;
@@ -46,44 +29,8 @@ async function* chunksOf(file, signal) {
   }
 }
 
-/**
- * Stream a File into a new OPFS file through a sync access handle (2.4 times faster than createWritable in the
- * benchmark), reporting progress. A copy cut short is left incomplete, but it has no record, so the caller discards it
- * (and a start after a crash removes it).
- */
-export async function copyIn(directory, file, fileName, signal, onProgress) {
-  const access = await (await directory.getFileHandle(fileName, { create: true })).createSyncAccessHandle();
-  try {
-    access.truncate(0);
-    let loaded = 0;
-    let reported = 0;
-    for await (const chunk of chunksOf(file, signal)) {
-      loaded += access.write(chunk, { at: loaded });
-      if (loaded - reported > 4 * 1024 * 1024) {
-        reported = loaded;
-        onProgress(loaded);
-      }
-    }
-    access.flush();
-    onProgress(loaded);
-  } finally {
-    access.close();
-  }
-}
-
-/**
- * Delete files no record points to: a copy cut short by a crash or a closed window (its record is only written
- * once the copy is complete and checked), or a snapshot left behind.
- */
-export async function removeOrphans(directory, keep) {
-  const known = new Set(keep.flatMap((file) => [file, `${file}-journal`]));
-  for await (const name of directory.keys()) {
-    if (!known.has(name)) await directory.removeEntry(name).catch(() => {});
-  }
-}
-
 /** Stream a File into Pyodide's in-memory filesystem, where Python reads it: a chunk at a time, never whole in JS. */
-export async function copyToScratch(fs, file, path, signal, onProgress) {
+export async function copyIntoFS(fs, file, path, signal, onProgress) {
   const stream = fs.open(path, "w");
   try {
     let loaded = 0;
@@ -94,17 +41,5 @@ export async function copyToScratch(fs, file, path, signal, onProgress) {
     }
   } finally {
     fs.close(stream);
-  }
-}
-
-/** Close and delete a library file and its journal, whatever state they are in. */
-export async function discard(directory, fileName) {
-  try {
-    closeDatabase(fileName);
-  } catch {
-    // not open
-  }
-  for (const name of [fileName, `${fileName}-journal`]) {
-    await directory.removeEntry(name).catch(() => {});
   }
 }

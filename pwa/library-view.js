@@ -96,9 +96,17 @@ export function notice(text, kind = "info") {
   if (kind === "info") setTimeout(() => item.remove(), INFO_SECONDS * 1000);
 }
 
-export function showStorage({ usage, quota }, persisted) {
+/** The sidebar's line about storage (see describeStorage). */
+export function showStorage(storage) {
+  $("storage").textContent = describeStorage(storage);
+}
+
+/** Where the library is kept, in words: {memoryOnly} or {usage, quota, persisted}. */
+export function describeStorage({ memoryOnly, usage, quota, persisted }) {
+  if (memoryOnly) return "Storage: in memory only · gone when this window closes (Download keeps a copy)";
   const kept = persisted ? "kept until you remove it" : "the browser may clear it if the disk runs low";
-  $("storage").textContent = `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} · ${kept}`;
+  const used = quota ? `${formatBytes(usage)} used of ${formatBytes(quota)}` : "in this browser";
+  return `Storage: ${used} · ${kept}`;
 }
 
 /**

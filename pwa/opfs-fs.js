@@ -164,10 +164,30 @@ export async function openDatabase(name) {
 function leaveWal(handle) {
   const header = new Uint8Array(20);
   handle.read(header, { at: 0 });
-  const isSqlite = new TextDecoder().decode(header.subarray(0, 16)) === "SQLite format 3\0";
-  if (isSqlite && header[18] === 2 && header[19] === 2) {
+  if (isWalHeader(header)) {
     handle.write(new Uint8Array([1, 1]), { at: 18 });
     handle.flush();
+  }
+}
+
+/** Whether these first 20 bytes of a file are a SQLite database's in WAL mode. */
+export function isWalHeader(header) {
+  const isSqlite = new TextDecoder().decode(header.subarray(0, 16)) === "SQLite format 3\0";
+  return isSqlite && header[18] === 2 && header[19] === 2;
+}
+
+/** Why this browser's OPFS cannot hold the library (a phrase for the user), or null when it can. */
+export async function whyNoOPFS() {
+  if (!navigator.storage?.getDirectory) return "this browser has no Origin Private File System";
+  try {
+    const root = await navigator.storage.getDirectory();
+    const name = `probe-${crypto.randomUUID()}`;
+    const probe = await root.getFileHandle(name, { create: true });
+    (await probe.createSyncAccessHandle()).close();
+    await root.removeEntry(name);
+    return null;
+  } catch (error) {
+    return `this browser does not let the app write files there (${error.message})`;
   }
 }
 

@@ -29,7 +29,8 @@ export const MSG = Object.freeze({
   SETTINGS: "settings",
   // worker -> shell: {type, stage: string, loaded?: number, total?: number}
   PROGRESS: "progress",
-  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide, build}, notices: [string]}
+  // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide, build}, notices: [string],
+  //                  settings: {sqlTimeLimitMs}, persistent: boolean (false: the library is in memory only)}
   READY: "ready",
   // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
   FAILED: "failed",
@@ -37,6 +38,9 @@ export const MSG = Object.freeze({
   OWNER: "owner",
   // sw -> shell (with a reply MessagePort), after the sw restarted or the owner changed: {type}; reply: boolean
   WHO_OWNS: "who-owns",
+  // worker or sw -> shell (the sw: to every window): {type, where: "worker" | "service worker", message}, an error
+  // nothing else reported, for the status bar
+  FAULT: "fault",
   // sw -> every window while it installs: {type, loaded: bytes, total: bytes}
   PRECACHE_PROGRESS: "precache-progress",
   // shell -> worker: {type, id, method: one of LIBRARY, args: [...]}

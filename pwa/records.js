@@ -11,6 +11,12 @@ const DB_NAME = "datasette-pwa";
 const STORE = "databases";
 
 let opened;
+let memory = null; // the records, by name, when the library lives in memory only (store-memory.js)
+
+/** Keep the records in memory from now on: their files do not outlive the worker either. */
+export function keepInMemory() {
+  memory = new Map();
+}
 
 function database() {
   opened ??= new Promise((resolve, reject) => {
@@ -27,6 +33,7 @@ function database() {
  * returned once the transaction has committed. A throw in work aborts the transaction, and rejects with that error.
  */
 async function transact(mode, work) {
+  if (memory) return transactInMemory(work);
   const transaction = (await database()).transaction(STORE, mode, { durability: "strict" });
   const store = transaction.objectStore(STORE);
   let result;
@@ -43,6 +50,15 @@ async function transact(mode, work) {
     transaction.oncomplete = () => resolve(result);
     transaction.onabort = () => reject(failure ?? transaction.error);
   });
+}
+
+/** The same, on the records in memory: changes apply only if work completes. */
+function transactInMemory(work) {
+  const changes = [];
+  const store = { put: (record) => changes.push(() => memory.set(record.name, record)), delete: (name) => changes.push(() => memory.delete(name)) };
+  const result = work(store, [...memory.values()]);
+  changes.forEach((change) => change());
+  return result;
 }
 
 /** Every record, pending ones included. */

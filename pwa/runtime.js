@@ -18,6 +18,8 @@ export class Runtime extends EventTarget {
   #stopped = null; // rejects #ready when the worker is stopped before it is ready
   /** What the worker runs with: {sqlTimeLimitMs}, from its READY message. */
   settings = {};
+  /** Whether the library is kept across restarts (false: in memory only), from its READY message. */
+  persistent = true;
 
   /** baseUrl: the absolute path Datasette is mounted at, e.g. "/ds/". */
   constructor(baseUrl) {
@@ -41,6 +43,7 @@ export class Runtime extends EventTarget {
         else if (data.type === MSG.RESULT) this.#settle(data);
         else if (data.type === MSG.PROGRESS) this.#emit("progress", data);
         else if (data.type === MSG.IMPORT_PROGRESS) this.#emit("import-progress", data);
+        else if (data.type === MSG.FAULT) this.#emit("fault", data);
         else if (data.type === MSG.READY) resolve(data);
         else if (data.type === MSG.FAILED) reject(new Error(data.error));
       };
@@ -54,6 +57,7 @@ export class Runtime extends EventTarget {
     this.#ready.then(
       (ready) => {
         this.settings = ready.settings;
+        this.persistent = ready.persistent;
         this.#listenForPulse(worker);
       },
       () => {}, // a failed boot is the caller's to report; this only keeps it from being an unhandled rejection

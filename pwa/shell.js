@@ -62,7 +62,7 @@ async function startDatasette() {
   view.setVersions(versions);
   document.getElementById("about").onclick = () => library.about(versions);
   document.getElementById("settings").onclick = () => settings.edit(runtime);
-  notices.forEach((text) => notice(text, "error"));
+  notices.forEach((text) => notice(text, "warning"));
   // The page first: the sidebar's library fills in while Datasette renders it.
   showPage(initialPage());
   await library.refresh();
@@ -164,6 +164,18 @@ function followFrame() {
   });
 }
 
+/** Nothing fails silently: an error that nothing else reported, here, in the worker or in the service worker. */
+function reportFaults() {
+  const show = (where, message) => {
+    notice(`Something went wrong in the ${where}: ${message}`, "error");
+    view.setStatus(`Error in the ${where}`);
+  };
+  window.addEventListener("unhandledrejection", (event) => show("app", event.reason?.message ?? String(event.reason)));
+  window.addEventListener("error", (event) => show("app", event.message));
+  runtime.addEventListener("fault", ({ detail }) => show(detail.where, detail.message));
+  navigator.serviceWorker?.addEventListener("message", ({ data }) => data.type === MSG.FAULT && show(data.where, data.message));
+}
+
 async function main() {
   // The shell never runs inside another page: a page of another site (or port) could then drive it (clickjacking).
   // The service worker's frame-ancestors header stops that once installed; this stops it on the very first load.
@@ -171,6 +183,8 @@ async function main() {
     view.showFailure("Datasette cannot run inside another page. Open it in its own window.");
     return;
   }
+  reportFaults();
+  view.bindMenu();
   followFrame();
   view.showRecent(recentPages(), showPage);
   runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));

@@ -69,6 +69,15 @@ function refuse() {
   return errorPage(403, "Refused", "Only this app's own pages can change your databases.");
 }
 
+// Nothing fails silently: an error here that no response reported reaches every window's status bar.
+for (const kind of ["error", "unhandledrejection"]) {
+  self.addEventListener(kind, async (event) => {
+    const error = event.reason ?? event.error ?? event.message;
+    const fault = { type: MSG.FAULT, where: "service worker", message: String(error?.message ?? error) };
+    for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) client.postMessage(fault);
+  });
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((names) =>

@@ -99,3 +99,15 @@ export function toast(text) {
 }
 
 export const frame = () => $("frame");
+
+/** On phones the sidebar is a menu (shell.css): the title bar's button opens it; choosing anything in it closes it. */
+export function bindMenu() {
+  const setOpen = (open) => {
+    document.body.classList.toggle("sidebar-open", open);
+    $("menu").setAttribute("aria-expanded", String(open));
+  };
+  $("menu").onclick = () => setOpen(!document.body.classList.contains("sidebar-open"));
+  $("sidebar").addEventListener("click", (event) => event.target.closest("button") && setOpen(false));
+  $("frame").addEventListener("load", () => setOpen(false));
+  addEventListener("keydown", (event) => event.key === "Escape" && setOpen(false));
+}

@@ -1,8 +1,13 @@
 // The Datasette worker: starts Python (python-start.js) from the app's own files, starts Datasette
 // (python/datasette_pwa) on the library's databases, answers REQUEST messages through it, and runs the library's CALLs.
-import { flushWrites, libraryMethods, openLibrary, serveLibrary } from "./library.js";
+import { libraryIn } from "./library-in.js";
+import { libraryOut } from "./library-out.js";
+import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.js";
+import { whyNoOPFS } from "./opfs-fs.js";
 import { MSG } from "./protocol.js";
 import { startPython } from "./python-start.js";
+
+const libraryMethods = { ...libraryCore, ...libraryIn, ...libraryOut };
 
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
@@ -21,12 +26,13 @@ async function boot(baseUrl, settings) {
   const t0 = performance.now();
   const marks = {};
   const mark = (name) => (marks[name] = Math.round(performance.now() - t0));
+  const noOPFS = whyNoOPFS(); // asked meanwhile: the library needs the answer, the snapshot tries OPFS regardless
   build = await (await fetch("./build.json")).json();
   progress("Starting Python");
   const python = await startPython(build.id, mark);
   pyodide = python.pyodide;
   progress("Opening your databases");
-  const { internal, notices } = await openLibrary(pyodide);
+  const { internal, notices, persistent } = await openLibrary(pyodide, noOPFS);
   mark("library");
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
@@ -42,7 +48,7 @@ async function boot(baseUrl, settings) {
     ),
   );
   const current = { sqlTimeLimitMs: app.ds.setting("sql_time_limit_ms") };
-  return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices, settings: current };
+  return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices, settings: current, persistent };
 }
 
 // Chunks of a streamed answer that may be on their way, not yet acknowledged by the service worker.
@@ -142,14 +148,18 @@ function failIfFatal(error) {
     throw error;
   });
 }
-addEventListener("unhandledrejection", (event) => failIfFatal(event.reason));
+// Nothing fails silently: an error no request or call reported reaches the status bar.
+addEventListener("unhandledrejection", (event) => {
+  postMessage({ type: MSG.FAULT, where: "worker", message: String(event.reason?.message ?? event.reason) });
+  failIfFatal(event.reason);
+});
 
 let ready;
 onmessage = ({ data }) => {
   if (data.type === MSG.BOOT) {
     ready = boot(data.baseUrl, data.settings);
     ready.then(
-      ({ versions, notices, settings }) => postMessage({ type: MSG.READY, versions, notices, settings }),
+      (ready) => postMessage({ type: MSG.READY, ...ready }),
       (error) => postMessage({ type: MSG.FAILED, error: String(error) }),
     );
   } else if (data.type === MSG.REQUEST) {

@@ -132,16 +132,21 @@ class NetworkGuard:
             route.fallback()
 
 
-def launch(playwright, profile, guard=None, offline=False):
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# A phone: 360x740 CSS pixels, touch.
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def launch(playwright, profile, guard=None, offline=False, device=DESKTOP):
     """A persistent Chromium profile (OPFS and the service worker survive a restart on the same directory)."""
     context = playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
         args=CHROMIUM_ARGS,
-        viewport={"width": 1280, "height": 800},
         offline=offline,
         accept_downloads=True,
+        **device,
     )
     if guard:
         guard.attach(context)

@@ -49,11 +49,11 @@ def notices(page):
     return page.locator("#notices .notice span").all_inner_texts()
 
 
-def open_with_input(page, paths):
+def open_with_input(page, paths, tap=False):
     """Open files with the Open button's <input type=file> fallback (Playwright cannot drive the picker)."""
     page.evaluate("delete window.showOpenFilePicker")
     with page.expect_file_chooser() as chooser:
-        page.click("#open-database")
+        (page.tap if tap else page.click)("#open-database")
     chooser.value.set_files([str(p) for p in paths])
 
 

@@ -1,0 +1,146 @@
+// Files coming into the library: a database copied in, CSV or JSON imported as a table, a file fetched from a URL.
+// Each copy streams (never whole in memory), reports progress, can be cancelled, and leaves nothing behind on failure.
+import { copyIntoFS } from "./library-files.js";
+import { describe, find, lib, libraryCore, markWritten, pathOf, reserve, unreserve } from "./library.js";
+import { MSG } from "./protocol.js";
+import * as records from "./records.js";
+
+const copies = new Map(); // import id -> AbortController of a copy under way
+
+/** Run copy(signal, report) as import importId: cancellable, reporting progress of a file called name. */
+async function copying(importId, name, total, copy) {
+  const controller = new AbortController();
+  copies.set(importId, controller);
+  const report = (loaded, size = total) =>
+    postMessage({ type: MSG.IMPORT_PROGRESS, importId, name, loaded, total: size });
+  try {
+    return await copy(controller.signal, report);
+  } finally {
+    copies.delete(importId);
+  }
+}
+
+const cancelled = (error, signal, message) => (signal.aborted ? new Error(message) : error);
+
+export const libraryIn = {
+  /** Copy a File into the library, check it, and serve it. */
+  async import(importId, file, handle) {
+    const record = await reserve(lib.py.name_from_file(file.name), {
+      file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
+      source: { name: file.name, size: file.size, lastModified: file.lastModified },
+    });
+    return copying(importId, file.name, file.size, async (signal, report) => {
+      try {
+        await lib.store.copyIn(file, record.file, signal, report);
+        await lib.store.open(record.file);
+        const problem = lib.py.problem_with(pathOf(record.file));
+        if (problem) throw new Error(`${file.name} was not added: ${problem}`);
+        await lib.py.add(lib.ds, [record.name, pathOf(record.file)]);
+        const { pending, ...complete } = record;
+        await records.put(complete);
+        return { ...describe(complete), notice: (await isWal(file)) ? walNotice(file.name) : null };
+      } catch (error) {
+        await unreserve(record);
+        throw cancelled(await explain(error, file), signal, `Opening ${file.name} was cancelled.`);
+      }
+    });
+  },
+
+  /**
+   * Import a CSV, TSV, JSON or newline-delimited JSON file as table `table` of library database `database`, or of a
+   * new database when `database` is null. All or nothing: on failure a new database is removed again.
+   */
+  async importData(importId, file, database, table) {
+    const target = await find(database ?? (await libraryCore.create(lib.py.name_from_file(file.name))).name);
+    const tableName = table.trim() || lib.py.name_from_file(file.name);
+    const scratch = `/tmp/import-${importId}`;
+    return copying(importId, file.name, file.size, async (signal, report) => {
+      try {
+        await copyIntoFS(lib.fs, file, scratch, signal, report);
+        const result = lib.importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
+        const { rows, skipped, skipped_detail: detail, notes } = result.toJs({ dict_converter: Object.fromEntries });
+        result.destroy();
+        await markWritten([target.file]);
+        await lib.py.refresh(lib.ds);
+        const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
+        return { database: target.name, rows, url: lib.py.table_url(lib.ds, target.name, tableName),
+          notices: [...notes, ...skippedNote] };
+      } catch (error) {
+        if (!database) await libraryCore.remove(target.name);
+        const why = error.type === "ImportFailed" ? pythonMessage(error) : error.message;
+        throw cancelled(new Error(`${file.name} was not imported: ${why}`), signal, `Importing ${file.name} was cancelled.`);
+      } finally {
+        lib.store.flush();
+        if (lib.fs.analyzePath(scratch).exists) lib.fs.unlink(scratch);
+      }
+    });
+  },
+
+  /** Fetch a URL into the library's store with progress; the File it gives back is opened like a local one, then
+   * discarded (discardDownload). */
+  async download(importId, url) {
+    const name = decodeURIComponent(new URL(url).pathname.split("/").pop()) || "download.db";
+    return copying(importId, name, 0, async (signal, report) => {
+      try {
+        const response = await fetchFile(url, signal);
+        const total = Number(response.headers.get("content-length")) || 0;
+        await lib.store.copyIn({ stream: () => response.body, size: total, name }, downloaded(importId), signal,
+          (loaded) => report(loaded, total));
+        return new File([await lib.store.read(downloaded(importId))], name, { lastModified: Date.now() });
+      } catch (error) {
+        await lib.store.discard(downloaded(importId));
+        throw cancelled(error, signal, `Downloading ${name} was cancelled.`);
+      }
+    });
+  },
+
+  /** Remove what download(importId) fetched, once it was opened. */
+  discardDownload: (importId) => lib.store.discard(downloaded(importId)),
+
+  cancelImport(importId) {
+    copies.get(importId)?.abort();
+  },
+};
+
+const downloaded = (importId) => `download-${importId}`;
+
+async function fetchFile(url, signal) {
+  let response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new Error(`${url} could not be downloaded: the server could not be reached, or it does not let other ` +
+      "sites read its files (it must send an Access-Control-Allow-Origin header). Are you online?");
+  }
+  if (!response.ok) throw new Error(`${url} could not be downloaded: the server answered ${response.status} ${response.statusText}.`);
+  return response;
+}
+
+/** The last line of a Python traceback, without the exception's name: the sentence meant for the user. */
+const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(/^[\w.]+: /, "");
+
+/** Turn storage errors into sentences with sizes. */
+async function explain(error, file) {
+  if (error.name === "QuotaExceededError" || error.cause?.name === "QuotaExceededError") {
+    const { usage, quota } = (await navigator.storage?.estimate?.()) ?? {};
+    const room = quota ? `: the browser lets this app store ${megabytes(quota - usage)} more` : "";
+    return new Error(`${file.name} (${megabytes(file.size)}) does not fit${room}. ` +
+      "Free some space (remove databases you no longer need) and try again.");
+  }
+  if (error.name === "NotReadableError" || error.name === "NotFoundError") {
+    return new Error(`${file.name} could not be read: it may have been moved, deleted or locked by another program.`);
+  }
+  return error;
+}
+
+const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function isWal(file) {
+  const header = new Uint8Array(await file.slice(0, 20).arrayBuffer());
+  return header[18] === 2 && header[19] === 2;
+}
+
+const walNotice = (fileName) =>
+  `${fileName} was in WAL mode. It opened, but changes still in a separate “${fileName}-wal” file are not included. ` +
+  "If that file exists, open the database in SQLite once (which folds it in), then open it here again.";

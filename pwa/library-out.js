@@ -1,0 +1,58 @@
+// Copies going out of the library: Save back to the original file (or Save as…), Download, and the original's check.
+import { describe, find, lib } from "./library.js";
+import * as records from "./records.js";
+
+// A Download's copy is read by the browser after the call returns: kept this long (or until the next start).
+const DOWNLOAD_COPY_MS = 10 * 60 * 1000;
+
+export const libraryOut = {
+  /** The original file's handle, for the shell to ask the user for write permission. */
+  handle: async (name) => (await find(name)).handle,
+
+  /** Has the original file changed on disk since it was opened or last saved? (Asked before Save overwrites it.) */
+  async checkOriginal(name) {
+    const { handle, source } = await find(name);
+    let file;
+    try {
+      file = await handle.getFile();
+    } catch {
+      throw new Error(`${source.name} is gone: it was moved or deleted. Use Save as… to save ${name} somewhere else; ` +
+        "it is safe in the library meanwhile.");
+    }
+    return { changedOnDisk: file.lastModified !== source.lastModified || file.size !== source.size };
+  },
+
+  /** Write a consistent snapshot over `handle` (the original, or a Save as… target) in one replacing write. */
+  async saveTo(name, handle) {
+    const { file, scratch } = await takeSnapshot(name);
+    try {
+      // createWritable() writes to a swap file that replaces the target only on close: never a half-written file.
+      await file.stream().pipeTo(await handle.createWritable());
+    } finally {
+      await lib.store.discard(scratch);
+    }
+    const saved = await handle.getFile();
+    const source = { name: saved.name, size: saved.size, lastModified: saved.lastModified };
+    return describe(await records.update(name, () => ({ handle, source })));
+  },
+
+  /** A consistent copy as a File, for downloading. */
+  async snapshot(name) {
+    const { file, scratch } = await takeSnapshot(name);
+    setTimeout(() => lib.store.discard(scratch), DOWNLOAD_COPY_MS);
+    return file;
+  },
+};
+
+/** A consistent copy of a database in a scratch file of its own: {file: File, scratch: its name}. */
+async function takeSnapshot(name) {
+  await find(name);
+  const scratch = `snapshot-${crypto.randomUUID()}.db`;
+  await lib.store.open(scratch);
+  try {
+    await lib.py.snapshot(lib.ds, name, lib.store.path(scratch));
+  } finally {
+    lib.store.close(scratch);
+  }
+  return { file: await lib.store.read(scratch), scratch };
+}
