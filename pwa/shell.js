@@ -25,7 +25,7 @@ let ownership; // ownership.js: whether this window runs Datasette on the librar
 
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {
-  if (!("serviceWorker" in navigator)) throw new Error("This browser has no service workers: use Chrome, Edge or Chromium.");
+  if (!("serviceWorker" in navigator)) throw new Error("This browser has no service workers (a private window may turn them off): use a current Chrome, Edge, Firefox or Safari.");
   const firstInstall = !navigator.serviceWorker.controller;
   let controlled = !firstInstall;
   // Every window of the old version reloads into the new one, whichever window accepted the update; a window of a
