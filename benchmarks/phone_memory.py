@@ -19,10 +19,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
 
-from conftest import PHONE, launch, serve_app, wait_ready  # noqa: E402
-from helpers import open_with_input, wait_for_frame  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-from run import MemorySampler, memory_mb  # noqa: E402
+from bench.common import MemorySampler, memory_mb
+from conftest import PHONE, launch, serve_app, wait_ready
+from helpers import open_with_input, wait_for_frame
+from playwright.sync_api import sync_playwright
 
 RESULTS = HERE / "results"
 IOS_LIMIT_MB = 1500
@@ -31,8 +31,10 @@ IOS_LIMIT_MB = 1500
 def database_200mb(path):
     with sqlite3.connect(path) as db:
         db.execute("create table notes (id integer primary key, title text, body text)")
-        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 200000) "
-                   "insert into notes select i, 'note ' || i, hex(randomblob(480)) from n")
+        db.execute(
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 200000) "
+            "insert into notes select i, 'note ' || i, hex(randomblob(480)) from n"
+        )
     db.close()
     return path
 
@@ -75,13 +77,22 @@ def measure(playwright, url, work):
 
 def report(result):
     (RESULTS / "phone_memory.json").write_text(json.dumps(result, indent=1) + "\n")
-    rows = [f"| After a warm start | {result['after_start_mb'][0]:.0f} MB | {result['after_start_mb'][1]:.0f} MB | "
-            f"{result['after_start_mb'][2]:.0f} MB |",
-            f"| Opening a 200 MB database, peak RSS | {result['peak_opening_mb']:.0f} MB | | |",
-            f"| After it, its table page shown | {result['after_opening_mb'][0]:.0f} MB | "
-            f"{result['after_opening_mb'][1]:.0f} MB | {result['after_opening_mb'][2]:.0f} MB |"]
-    md = "\n".join(["Renderer process at 360x740 (shell, Datasette worker, framed page); iOS limit about "
-                    f"{IOS_LIMIT_MB} MB.", "", "| | RSS | PSS | anonymous |", "|---|---|---|---|", *rows])
+    rows = [
+        f"| After a warm start | {result['after_start_mb'][0]:.0f} MB | {result['after_start_mb'][1]:.0f} MB | "
+        f"{result['after_start_mb'][2]:.0f} MB |",
+        f"| Opening a 200 MB database, peak RSS | {result['peak_opening_mb']:.0f} MB | | |",
+        f"| After it, its table page shown | {result['after_opening_mb'][0]:.0f} MB | "
+        f"{result['after_opening_mb'][1]:.0f} MB | {result['after_opening_mb'][2]:.0f} MB |",
+    ]
+    md = "\n".join(
+        [
+            f"Renderer process at 360x740 (shell, Datasette worker, framed page); iOS limit about {IOS_LIMIT_MB} MB.",
+            "",
+            "| | RSS | PSS | anonymous |",
+            "|---|---|---|---|",
+            *rows,
+        ]
+    )
     (RESULTS / "phone_memory.md").write_text(md + "\n")
     print(md)
 
