@@ -290,11 +290,14 @@ def minibrowser_proxy_args(port):
     return [f"--proxy=http://127.0.0.1:{port}", "--ignore-host=127.0.0.1", "--ignore-host=localhost"]
 
 
-def start_xvfb():
-    """An Xvfb on a free display (it writes the number it took to a pipe); returns (process, ':N')."""
+def start_xvfb(fbdir=None):
+    """An Xvfb on a free display (it writes the number it took to a pipe); returns (process, ':N').
+
+    With fbdir, its screen is also the file fbdir/Xvfb_screen0 (XWD), which a screenshot can read."""
     read, write = os.pipe()
+    framebuffer = ["-fbdir", str(fbdir)] if fbdir else []
     process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp", *framebuffer],
         pass_fds=[write],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
