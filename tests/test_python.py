@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-
 from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
@@ -111,8 +110,15 @@ def test_pages_may_reach_nothing_outside_the_app(app):
 
 def test_the_offline_plugins_are_installed(app):
     names = {p["name"] for p in json.loads(get(app, "/ds/-/plugins.json").body)}
-    assert {"datasette-plot", "datasette-pretty-json", "datasette-search-all", "datasette-render-markdown",
-            "datasette-render-images", "datasette-json-html", "datasette-pwa"} <= names
+    assert {
+        "datasette-plot",
+        "datasette-pretty-json",
+        "datasette-search-all",
+        "datasette-render-markdown",
+        "datasette-render-images",
+        "datasette-json-html",
+        "datasette-pwa",
+    } <= names
 
 
 def test_the_chart_script_only_goes_where_there_are_rows(app):
@@ -141,8 +147,10 @@ def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     path = tmp_path / "rows.db"
     with sqlite3.connect(path) as db:
         db.execute("create table r (id integer primary key, label text)")
-        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000) "
-                   "insert into r select i, 'row ' || i from n")
+        db.execute(
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000) "
+            "insert into r select i, 'row ' || i from n"
+        )
     db.close()
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("rows", str(path))))
@@ -156,3 +164,25 @@ def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     assert status == 200
     assert len(parts) > 1 and max(map(len, parts)) < CHUNK_BYTES + 4096
     assert b"".join(parts).count(b"\n") == 30_001
+
+
+def test_an_answer_that_breaks_off_fails_instead_of_carrying_an_error_page():
+    """Datasette sends its error page when a streamed body raises, after the first answer's head and chunks."""
+    from datasette_pwa.exchange import CookieJar, exchange
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * 300_000, "more_body": True})
+        await send({"type": "http.response.start", "status": 500, "headers": []})
+        await send({"type": "http.response.body", "body": b"<h1>Error</h1>"})
+
+    async def read():
+        parts = []
+        with pytest.raises(RuntimeError, match="broke off part way"):
+            async for part in exchange(app, "GET", ORIGIN + "/x", [], None, CookieJar()):
+                parts.append(part)
+        return parts
+
+    parts = run_async(read())
+    assert parts[0] == (200, [])
+    assert b"Error" not in b"".join(p for p in parts[1:])

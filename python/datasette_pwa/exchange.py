@@ -4,7 +4,7 @@ ASGITransport, used before, gathered every body whole.
 """
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 from urllib.parse import unquote, urlsplit
@@ -40,7 +40,7 @@ def _expired(morsel) -> bool:
     if not morsel["expires"]:
         return False
     try:
-        return parsedate_to_datetime(morsel["expires"]) <= datetime.now(timezone.utc)
+        return parsedate_to_datetime(morsel["expires"]) <= datetime.now(UTC)
     except (TypeError, ValueError):
         return True  # not a date: "0", as Datasette writes it
 
@@ -112,6 +112,7 @@ class Pipe:
 
     def __init__(self):
         self.head = None
+        self.head_taken = False  # the reader has the head: the answer has begun
         self.buffer = bytearray()
         self.finished = False
         self.error = None
@@ -121,7 +122,15 @@ class Pipe:
 
     async def send(self, message):
         if message["type"] == "http.response.start":
-            self.head = message["status"], message.get("headers", [])
+            if self.head_taken:
+                # Datasette answers an exception with its error page even after its first answer began (a failure in
+                # a streamed body): that page cannot follow as more of the body, so the answer fails instead.
+                self.error = RuntimeError(
+                    f"The answer broke off part way (then came an error page, {message['status']})."
+                )
+            else:  # an error page before the reader saw the first answer replaces it whole
+                self.head = message["status"], message.get("headers", [])
+                self.buffer.clear()
             self.ready.set()
         elif message["type"] == "http.response.body":
             self.buffer += message.get("body", b"")
@@ -143,12 +152,11 @@ class Pipe:
         self.ready.set()
 
     async def __aiter__(self):
-        head_sent = False
         while True:
             if self.error:
                 raise self.error
-            if self.head and not head_sent:
-                head_sent = True
+            if self.head and not self.head_taken:
+                self.head_taken = True
                 yield self.head
             elif self.buffer:
                 chunk = bytes(self.buffer)
