@@ -12,6 +12,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import importlib.util
 import json
 import os
 import re
@@ -33,15 +34,36 @@ REQUIREMENTS = ROOT / "wheels.in"
 PYODIDE = ROOT / "node_modules" / "pyodide"
 # Enough to run Python; Pyodide's package index and its other packages are not needed.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
-# The platform Pyodide 314 wheels are built for (its ABI pyemscripten_2026_0).
-WHEEL_PLATFORM = ["--python-version", "3.14", "--implementation", "cp", "--abi", "cp314", "--abi", "none",
-                  "--platform", "pyemscripten_2026_0_wasm32", "--platform", "any"]
+# The platform Pyodide 314 wheels are built for (its ABI pyemscripten_2026_0). `lock` resolves versions with uv for
+# "wasm32-pyodide2025", the newest Pyodide platform uv names; the versions are the same, and uv writes the hashes of
+# every file of each version, so this download of the 2026_0 wheels checks against them.
+WHEEL_PLATFORM = [
+    "--python-version",
+    "3.14",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp314",
+    "--abi",
+    "none",
+    "--platform",
+    "pyemscripten_2026_0_wasm32",
+    "--platform",
+    "any",
+]
 # PyPI has only sdists or native wheels for these; their pure-Python fallbacks run fine in Pyodide.
 PURE_FROM_SDIST = {"markupsafe": {"CC": "/bin/false"}, "pyyaml": {"PYYAML_FORCE_LIBYAML": "0"}}
 # Only a server needs these; Datasette imports none of them in-process.
 SERVER_ONLY = ["uvicorn", "h11", "hupper", "pip", "setuptools", "asgiref"]
-SOURCES = [ROOT / "pwa", ROOT / "python", ROOT / "manifest.webmanifest", ROOT / "pyproject.toml", LOCK,
-           ROOT / "package-lock.json", Path(__file__)]
+SOURCES = [
+    ROOT / "pwa",
+    ROOT / "python",
+    ROOT / "manifest.webmanifest",
+    ROOT / "pyproject.toml",
+    LOCK,
+    ROOT / "package-lock.json",
+    Path(__file__),
+]
 
 
 def say(message):
@@ -56,14 +78,17 @@ def run(command, env=None, what=""):
 
 # --- fetch ---------------------------------------------------------------------------------------
 
+
 def fetch_npm():
     """Pyodide, workbox-cli and esbuild from npm, exactly as package-lock.json pins them."""
     stamp = ROOT / "node_modules" / ".package-lock.json"
     if stamp.exists() and stamp.stat().st_mtime >= (ROOT / "package-lock.json").stat().st_mtime:
         return
     say("npm ci (Pyodide, workbox-cli, esbuild)")
-    run(["npm", "ci", "--cache", str(CACHE / "npm"), "--prefer-offline", "--no-audit", "--no-fund"],
-        what="npm ci: check that npm can reach its registry, or restore node_modules/ and .cache/npm/")
+    run(
+        ["npm", "ci", "--cache", str(CACHE / "npm"), "--prefer-offline", "--no-audit", "--no-fund"],
+        what="npm ci: check that npm can reach its registry, or restore node_modules/ and .cache/npm/",
+    )
 
 
 def locked_packages():
@@ -96,14 +121,42 @@ def fetch_wheels():
     download = [n for n in missing if n not in PURE_FROM_SDIST]
     if download:
         say(f"pip download {len(download)} wheels for Pyodide")
-        run([sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:", *WHEEL_PLATFORM,
-             "-d", str(WHEELS), "-r", str(lock_subset(download))],
-            what=f"pip download of {', '.join(download)}: check that pip can reach PyPI")
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--require-hashes",
+                "--only-binary=:all:",
+                *WHEEL_PLATFORM,
+                "-d",
+                str(WHEELS),
+                "-r",
+                str(lock_subset(download)),
+            ],
+            what=f"pip download of {', '.join(download)}: check that pip can reach PyPI",
+        )
     for name in (n for n in missing if n in PURE_FROM_SDIST):
         say(f"building a pure-Python wheel of {name}")
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--require-hashes", f"--no-binary={name}", "-w", str(WHEELS),
-             "-r", str(lock_subset([name]))], env=PURE_FROM_SDIST[name],
-            what=f"pip wheel {name}: check that pip can reach PyPI")
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--require-hashes",
+                f"--no-binary={name}",
+                "-w",
+                str(WHEELS),
+                "-r",
+                str(lock_subset([name])),
+            ],
+            env=PURE_FROM_SDIST[name],
+            what=f"pip wheel {name}: check that pip can reach PyPI",
+        )
     for name, (version, hashes) in packages.items():
         wheel = cached_wheel(name, version)
         if not wheel:
@@ -126,14 +179,17 @@ def sha256(path):
 
 # --- stage ---------------------------------------------------------------------------------------
 
+
 def stage():
     """Lay out dist/: the shell, Pyodide's core, and site-packages (Datasette, its dependencies, our package)."""
     say("staging dist/")
     shutil.rmtree(STAGE, ignore_errors=True)
     shutil.copytree(ROOT / "pwa", STAGE, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
-    shutil.copy2(ROOT / "manifest.webmanifest", STAGE)
+    write_formats()
     (STAGE / "vendor").mkdir()
-    shutil.copy2(ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", STAGE / "vendor/workbox-window.mjs")
+    shutil.copy2(
+        ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", STAGE / "vendor/workbox-window.mjs"
+    )
     (STAGE / "pyodide").mkdir()
     for name in PYODIDE_FILES:
         shutil.copy2(PYODIDE / name, STAGE / "pyodide" / name)
@@ -153,19 +209,37 @@ def stage():
     (STAGE / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
 
 
+def write_formats():
+    """The files the app opens, from their one list (python/datasette_pwa/formats.py): dist/formats.js for the shell,
+    and the manifest's file handlers."""
+    spec = importlib.util.spec_from_file_location("formats", ROOT / "python" / "datasette_pwa" / "formats.py")
+    formats = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(formats)
+    shell = json.dumps(formats.for_the_shell(), indent=1)
+    (STAGE / "formats.js").write_text(
+        f"// Written by build.py from python/datasette_pwa/formats.py.\nexport const FORMATS = {shell};\n"
+    )
+    manifest = json.loads((ROOT / "manifest.webmanifest").read_text())
+    manifest["file_handlers"] = [{"action": "./", "accept": formats.file_handlers_accept()}]
+    (STAGE / "manifest.webmanifest").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def bundle_site_packages(files, root):
     """Write site-packages as dist/site-packages/: files.gz, every file's bytes one after another, gzipped, and
     index.json, their paths and sizes.
 
     The worker writes them straight into Pyodide's filesystem: unpacking the wheels with Python took a quarter of a
     second on every start, this takes a few milliseconds (and the download is 2.4 MB instead of 4.3).
-    Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/worker.js).
+    Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/python-start.js).
     """
     target = STAGE / "site-packages"
     target.mkdir()
     names = sorted(files)
-    index = {"root": root, "files": [[name, len(files[name])] for name in names],
-             "dynlibs": [name for name in names if name.endswith(".so")]}
+    index = {
+        "root": root,
+        "files": [[name, len(files[name])] for name in names],
+        "dynlibs": [name for name in names if name.endswith(".so")],
+    }
     (target / "index.json").write_text(json.dumps(index) + "\n")
     (target / "files.gz").write_bytes(gzip.compress(b"".join(files[name] for name in names), mtime=0))
 
@@ -173,7 +247,7 @@ def bundle_site_packages(files, root):
 def package_files(package):
     """Our package (code and static files) and its metadata as {path in site-packages: bytes}.
 
-    The dist-info carries pyproject.toml's entry points: that is how Datasette finds plugin.py, as under CPython.
+    The dist-info carries pyproject.toml's entry points: that is how Datasette finds plugin/, as under CPython.
     """
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     dist_info = f"{package.name}-{project['version']}.dist-info"
@@ -181,30 +255,52 @@ def package_files(package):
         f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in points.items())
         for group, points in project["entry-points"].items()
     )
-    files = {p.relative_to(package.parent).as_posix(): p.read_bytes() for p in sorted(package.rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts}
-    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n".encode()
+    files = {
+        p.relative_to(package.parent).as_posix(): p.read_bytes()
+        for p in sorted(package.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    files[f"{dist_info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n".encode()
+    )
     files[f"{dist_info}/entry_points.txt"] = entry_points.encode()
     return files
 
 
 # --- service worker ------------------------------------------------------------------------------
 
+
 def service_worker():
     """Bundle pwa/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
     precache_bytes = sum(p.stat().st_size for p in STAGE.rglob("*") if p.is_file())
     build_id = json.loads((STAGE / "build.json").read_text())["id"]
     say(f"bundling the service worker (precache {precache_bytes / 1e6:.1f} MB)")
-    run(["npx", "--no-install", "esbuild", "pwa/sw.js", "--bundle", "--format=iife", "--minify",
-         f"--define:globalThis.PRECACHE_BYTES={precache_bytes}", f"--define:globalThis.BUILD_ID=\"{build_id}\"",
-         f"--outfile={CACHE / 'sw.bundle.js'}",
-         "--log-level=warning"], what="esbuild of pwa/sw.js")
+    run(
+        [
+            "npx",
+            "--no-install",
+            "esbuild",
+            "pwa/sw.js",
+            "--bundle",
+            "--format=iife",
+            "--minify",
+            f"--define:globalThis.PRECACHE_BYTES={precache_bytes}",
+            f'--define:globalThis.BUILD_ID="{build_id}"',
+            f"--outfile={CACHE / 'sw.bundle.js'}",
+            "--log-level=warning",
+        ],
+        what="esbuild of pwa/sw.js",
+    )
     say("workbox injectManifest")
-    run(["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"], env={"DIST": STAGE.name},
-        what="workbox injectManifest")
+    run(
+        ["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"],
+        env={"DIST": STAGE.name},
+        what="workbox injectManifest",
+    )
 
 
 # --- check ---------------------------------------------------------------------------------------
+
 
 def check():
     """Every file in dist/ (but the service worker itself) is precached, and nothing else is."""
@@ -213,9 +309,20 @@ def check():
     files = {p.relative_to(STAGE).as_posix() for p in STAGE.rglob("*") if p.is_file()} - {"sw.js"}
     problems = []
     if precached != files:
-        problems.append(f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}")
-    for required in ["index.html", "shell.js", "worker.js", "manifest.webmanifest", "build.json", "pyodide/pyodide-lock.json",
-                     *[f"pyodide/{n}" for n in PYODIDE_FILES], "site-packages/index.json", "site-packages/files.gz"]:
+        problems.append(
+            f"not precached: {sorted(files - precached)}; precached but absent: {sorted(precached - files)}"
+        )
+    for required in [
+        "index.html",
+        "shell.js",
+        "worker.js",
+        "manifest.webmanifest",
+        "build.json",
+        "pyodide/pyodide-lock.json",
+        *[f"pyodide/{n}" for n in PYODIDE_FILES],
+        "site-packages/index.json",
+        "site-packages/files.gz",
+    ]:
         if required not in precached:
             problems.append(f"{required} is not precached")
     if problems:
@@ -254,6 +361,7 @@ def up_to_date():
 
 # --- serve ---------------------------------------------------------------------------------------
 
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -282,11 +390,29 @@ def serve(port):
 
 # --- lock ----------------------------------------------------------------------------------------
 
+
 def lock():
     """Resolve wheels.in (Datasette and its plugins) for Pyodide's platform into wheels.lock (exact versions, sha256)."""
     excluded = [arg for name in SERVER_ONLY for arg in ("--no-emit-package", name)]
-    run(["uv", "pip", "compile", str(REQUIREMENTS), "--python-version", "3.14", "--python-platform", "wasm32-pyodide2025",
-         "--generate-hashes", "--no-header", "--no-annotate", *excluded, "-o", str(LOCK)], what="uv pip compile")
+    run(
+        [
+            "uv",
+            "pip",
+            "compile",
+            str(REQUIREMENTS),
+            "--python-version",
+            "3.14",
+            "--python-platform",
+            "wasm32-pyodide2025",
+            "--generate-hashes",
+            "--no-header",
+            "--no-annotate",
+            *excluded,
+            "-o",
+            str(LOCK),
+        ],
+        what="uv pip compile",
+    )
 
 
 def main():

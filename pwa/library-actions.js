@@ -1,28 +1,23 @@
-// What the user does with the library: open files, create, rename, remove, save back, save as, download.
-// The work happens in the worker (library.js); this side asks questions, shows progress and reports.
+// What the user does with the library: open files (from disk or the web), create, rename, remove, check; saving.js
+// saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this side asks
+// questions, shows progress and reports.
+import { storageState } from "./about.js";
+import { isDataFile, isScript } from "./opening.js";
 import { LIBRARY } from "./protocol.js";
 import * as ui from "./library-view.js";
+import { download, save, saveAs } from "./saving.js";
+/** @import { Runtime } from "./runtime.js" */
+/** @import { DatabaseAction } from "./library-view.js" */
+/** @import { ImportProgressMessage } from "./protocol.js" */
 
 let nextImport = 1;
 
-// Files imported as a table rather than opened as a database.
-const DATA_FILE = /\.(csv|tsv|tab|json|ndjson|jsonl)$/i;
 
 // Asked once per browser, after the first database arrives (a moment the question makes sense). Never awaited:
 // Firefox answers only when the user does, and nothing may wait on that.
 const ASKED_TO_KEEP = "datasette-pwa-asked-persist";
 
 const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
-
-/** Where the library lives and how much room it has: {memoryOnly} or {usage, quota, persisted} (either may be unknown). */
-async function storageState(runtime) {
-  if (!runtime.persistent) return { memoryOnly: true };
-  const [estimate, persisted] = await Promise.all([
-    navigator.storage?.estimate?.().catch(() => ({})) ?? {},
-    navigator.storage?.persisted?.().catch(() => false) ?? false,
-  ]);
-  return { ...estimate, persisted };
-}
 
 function askToKeep() {
   if (localStorage.getItem(ASKED_TO_KEEP) || !navigator.storage?.persist) return;
@@ -31,23 +26,31 @@ function askToKeep() {
 }
 
 export class LibraryActions {
-  /** runtime: the Runtime; showPage(path): show that Datasette page (an absolute path, e.g. "/ds/fixtures"). */
+  /**
+   * runtime: the Runtime; showPage(path): show that Datasette page (an absolute path, e.g. "/ds/fixtures").
+   * @param {Runtime} runtime
+   * @param {(path: string) => void} showPage
+   */
   constructor(runtime, showPage) {
     this.runtime = runtime;
     this.showPage = showPage;
-    this.actions = {
-      open: (db) => showPage(db.url),
-      save: (name) => this.save(name),
-      saveAs: (name) => this.saveAs(name),
-      download: (name) => this.download(name),
-      rename: (name) => this.rename(name),
-      check: (name) => this.check(name),
-      remove: (name) => this.remove(name),
-    };
+    /**
+     * What the sidebar offers for each database: its button, the button's tooltip, when it is offered, what it does.
+     * @type {DatabaseAction[]}
+     */
+    this.databaseActions = [
+      { label: "Save", hint: (db) => `Save back to ${db.source.name} (Ctrl+S)`, when: (db) => db.canSaveBack,
+        run: (db) => save(this, db.name) },
+      { label: "Save as…", hint: () => "Save a copy to a file", run: (db) => saveAs(this, db.name) },
+      { label: "Download", hint: () => "Download a copy", run: (db) => download(this, db.name) },
+      { label: "Rename", hint: () => "Rename", run: (db) => this.rename(db.name) },
+      { label: "Check", hint: () => "Run SQLite's integrity check", run: (db) => this.check(db.name) },
+      { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db.name) },
+    ];
   }
 
   async refresh() {
-    ui.showLibrary(await this.runtime.call(LIBRARY.LIST), this.actions);
+    ui.showLibrary(await this.runtime.call(LIBRARY.LIST), (db) => this.showPage(db.url), this.databaseActions);
     ui.showStorage(await storageState(this.runtime));
   }
 
@@ -58,7 +61,7 @@ export class LibraryActions {
   async open(items, { ask = true } = {}) {
     let last = null;
     for (const { file, handle } of items) {
-      if (DATA_FILE.test(file.name)) {
+      if (isDataFile(file.name)) {
         last = (await this.importData(file, ask)) ?? last;
         continue;
       }
@@ -74,34 +77,37 @@ export class LibraryActions {
   }
 
   /**
-   * Ask where a CSV or JSON file goes (unless ask is false: a new database), import it with progress, and report
-   * skipped rows; returns {url} or null.
+   * Ask where a data file goes (unless ask is false: a new database), import it with progress, and report
+   * skipped rows; returns {url} or null. A SQL script runs in the database instead of becoming one table.
    */
   async importData(file, ask = true) {
-    const databases = await this.runtime.call(LIBRARY.LIST);
-    const stem = file.name.replace(DATA_FILE, "");
-    const answer = !ask ? { choice: "", text: stem } : await ui.ask({
-      title: `Import ${file.name}`,
-      message: "Its rows become a table. Types (numbers, text) are detected.",
-      choices: [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))],
-      choiceLabel: "Into database",
-      input: stem,
-      inputLabel: "Table name",
-      buttons: [{ label: "Import", value: "import" }],
-    });
+    const script = isScript(file.name);
+    const stem = file.name.replace(/\.[^.]*$/, "");
+    const answer = !ask ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file.name, stem, script));
     if (!answer) return null;
-    const result = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text);
+    const result = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text ?? stem);
     if (result) {
-      ui.notice(`Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
+      ui.notice(script ? `Ran ${result.statements} statements from ${file.name} in ${result.database}.`
+        : `Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
       result.notices.forEach((text) => ui.notice(text, "warning"));
     }
     return result;
   }
 
+  /** The import dialog: into which database, and (for rows) which table. */
+  async #importQuestion(fileName, stem, script) {
+    const databases = await this.runtime.call(LIBRARY.LIST);
+    const into = { choices: [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))],
+      choiceLabel: "Into database", buttons: [{ label: script ? "Run" : "Import", value: "import" }] };
+    return script
+      ? { title: `Run ${fileName}`, message: "Its statements run in one transaction: all of them, or none if one fails.", ...into }
+      : { title: `Import ${fileName}`, message: "Its rows become a table. Types (numbers, text) are detected.", input: stem, inputLabel: "Table name", ...into };
+  }
+
   async create() {
     const answer = await ui.ask({ title: "New database", input: "untitled", buttons: [{ label: "Create", value: "create" }] });
     if (!answer) return;
-    await this.#attempt(async () => {
+    await this.attempt(async () => {
       const db = await this.runtime.call(LIBRARY.CREATE, answer.text.trim());
       askToKeep();
       this.showPage(db.url);
@@ -111,7 +117,7 @@ export class LibraryActions {
   async rename(name) {
     const answer = await ui.ask({ title: `Rename ${name}`, input: name, buttons: [{ label: "Rename", value: "rename" }] });
     if (!answer) return;
-    await this.#attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text.trim())).url));
+    await this.attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text.trim())).url));
   }
 
   async remove(name) {
@@ -120,7 +126,7 @@ export class LibraryActions {
       message: "Its copy in this app is deleted. The original file, if it came from one, is not touched.",
       buttons: [{ label: "Remove", value: "remove" }],
     });
-    if (answer) await this.#attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
+    if (answer) await this.attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
   }
 
   /** "Open URL…": ask for the address of a database, CSV or JSON file. */
@@ -160,89 +166,11 @@ export class LibraryActions {
     }
   }
 
-  /** Versions of everything, and what the library uses of the browser's storage. */
-  async about(versions) {
-    const storage = await storageState(this.runtime);
-    const count = (await this.runtime.call(LIBRARY.LIST)).length;
-    await ui.ask({
-      title: "Datasette, as an offline app",
-      message: [
-        `App build ${versions.build}`,
-        `Datasette ${versions.datasette}`,
-        `Pyodide ${versions.pyodide} (Python ${versions.python})`,
-        `SQLite ${versions.sqlite}`,
-        "",
-        `${count} database${count === 1 ? "" : "s"} in the library`,
-        ui.describeStorage(storage),
-        "",
-        window.launchQueue ? "Files open with this app from your file manager once it is installed." :
-          "Opening files from your file manager needs Chrome or Edge (file handlers); here, use Open or drop them.",
-      ].join("\n"),
-      buttons: [{ label: "OK", value: "ok" }],
-    });
-  }
-
-  /** Ctrl/Cmd+S: save the database whose page is shown (at path, e.g. "/ds/fixtures/items"). */
-  async saveCurrent(path) {
-    const databases = await this.runtime.call(LIBRARY.LIST);
-    const current = databases.find((db) => path === db.url || path.startsWith(`${db.url}/`));
-    if (current) await this.save(current.name);
-    else ui.notice("Open one of your databases first: Save writes the database whose page is shown.");
-  }
-
-  /** Save back to the file it came from, asking first if that file changed on disk since. */
-  async save(name) {
-    await this.#attempt(async () => {
-      const db = (await this.runtime.call(LIBRARY.LIST)).find((d) => d.name === name);
-      if (!db?.canSaveBack) return this.saveAs(name);
-      const handle = await this.runtime.call(LIBRARY.HANDLE, name);
-      if ((await handle.requestPermission({ mode: "readwrite" })) !== "granted") {
-        throw new Error(`Saving ${name} needs permission to write ${db.source.name}. Nothing was written; your database is safe here.`);
-      }
-      const { changedOnDisk } = await this.runtime.call(LIBRARY.CHECK_ORIGINAL, name);
-      if (changedOnDisk) {
-        const answer = await ui.ask({
-          title: `${db.source.name} changed on disk`,
-          message: `Another program changed ${db.source.name} after you opened it. Overwriting replaces those changes.`,
-          buttons: [{ label: "Save as copy…", value: "copy" }, { label: "Overwrite", value: "overwrite" }],
-        });
-        if (!answer) return;
-        if (answer.value === "copy") return this.saveAs(name);
-      }
-      await this.runtime.call(LIBRARY.SAVE_TO, name, handle);
-      ui.notice(`Saved ${name} to ${db.source.name}.`);
-    });
-  }
-
-  async saveAs(name) {
-    if (!window.showSaveFilePicker) return this.download(name);
-    let handle;
-    try {
-      handle = await window.showSaveFilePicker({ suggestedName: `${name}.db` });
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      throw error;
-    }
-    await this.#attempt(async () => {
-      await this.runtime.call(LIBRARY.SAVE_TO, name, handle);
-      ui.notice(`Saved ${name} to ${handle.name}.`);
-    });
-  }
-
   async check(name) {
-    await this.#attempt(async () => {
+    await this.attempt(async () => {
       const problems = await this.runtime.call(LIBRARY.CHECK, name);
       if (problems.length === 1 && problems[0] === "ok") ui.notice(`${name} passed SQLite's integrity check.`);
       else ui.notice(`${name} failed SQLite's integrity check: ${problems.join("; ")}`, "error");
-    });
-  }
-
-  async download(name) {
-    await this.#attempt(async () => {
-      const file = await this.runtime.call(LIBRARY.SNAPSHOT, name);
-      const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `${name}.db` });
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
     });
   }
 
@@ -252,7 +180,8 @@ export class LibraryActions {
    */
   async #copying(importId, name, size, method, ...args) {
     const progress = ui.showImport(name, size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
-    const onProgress = ({ detail }) => detail.importId === importId && progress.update(detail.loaded, detail.total);
+    const onProgress = (/** @type {CustomEvent<ImportProgressMessage>} */ { detail }) =>
+      detail.importId === importId && progress.update(detail.loaded, detail.total);
     this.runtime.addEventListener("import-progress", onProgress);
     try {
       return await this.runtime.call(method, importId, ...args);
@@ -266,7 +195,7 @@ export class LibraryActions {
   }
 
   /** Run an action, show its error as a notice, and refresh the library either way. */
-  async #attempt(action) {
+  async attempt(action) {
     try {
       await action();
     } catch (error) {

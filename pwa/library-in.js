@@ -1,9 +1,11 @@
 // Files coming into the library: a database copied in, CSV or JSON imported as a table, a file fetched from a URL.
 // Each copy streams (never whole in memory), reports progress, can be cancelled, and leaves nothing behind on failure.
+import { formatBytes } from "./bytes.js";
 import { copyIntoFS } from "./library-files.js";
 import { describe, find, lib, libraryCore, markWritten, pathOf, reserve, unreserve } from "./library.js";
 import { MSG } from "./protocol.js";
 import * as records from "./records.js";
+/** @import { LibraryApi } from "./protocol.js" */
 
 const copies = new Map(); // import id -> AbortController of a copy under way
 
@@ -22,6 +24,7 @@ async function copying(importId, name, total, copy) {
 
 const cancelled = (error, signal, message) => (signal.aborted ? new Error(message) : error);
 
+/** @type {Pick<LibraryApi, "import" | "importData" | "download" | "discardDownload" | "cancelImport">} */
 export const libraryIn = {
   /** Copy a File into the library, check it, and serve it. */
   async import(importId, file, handle) {
@@ -58,12 +61,15 @@ export const libraryIn = {
       try {
         await copyIntoFS(lib.fs, file, scratch, signal, report);
         const result = lib.importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
-        const { rows, skipped, skipped_detail: detail, notes } = result.toJs({ dict_converter: Object.fromEntries });
+        const { table: made, rows, statements, skipped, skipped_detail: detail, notes } =
+          result.toJs({ dict_converter: Object.fromEntries });
         result.destroy();
         await markWritten([target.file]);
         await lib.py.refresh(lib.ds);
         const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
-        return { database: target.name, rows, url: lib.py.table_url(lib.ds, target.name, tableName),
+        // A SQL script makes its own tables (made is null): its database's page shows them.
+        const url = made ? lib.py.table_url(lib.ds, target.name, made) : lib.py.url(lib.ds, target.name);
+        return { database: target.name, rows, statements, url,
           notices: [...notes, ...skippedNote] };
       } catch (error) {
         if (!database) await libraryCore.remove(target.name);
@@ -124,8 +130,8 @@ const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(
 async function explain(error, file) {
   if (error.name === "QuotaExceededError" || error.cause?.name === "QuotaExceededError") {
     const { usage, quota } = (await navigator.storage?.estimate?.()) ?? {};
-    const room = quota ? `: the browser lets this app store ${megabytes(quota - usage)} more` : "";
-    return new Error(`${file.name} (${megabytes(file.size)}) does not fit${room}. ` +
+    const room = quota ? `: the browser lets this app store ${formatBytes(quota - usage)} more` : "";
+    return new Error(`${file.name} (${formatBytes(file.size)}) does not fit${room}. ` +
       "Free some space (remove databases you no longer need) and try again.");
   }
   if (error.name === "NotReadableError" || error.name === "NotFoundError") {
@@ -134,7 +140,6 @@ async function explain(error, file) {
   return error;
 }
 
-const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function isWal(file) {
   const header = new Uint8Array(await file.slice(0, 20).arrayBuffer());

@@ -1,10 +1,12 @@
 // Copies going out of the library: Save back to the original file (or Save as…), Download, and the original's check.
 import { describe, find, lib } from "./library.js";
 import * as records from "./records.js";
+/** @import { LibraryApi } from "./protocol.js" */
 
 // A Download's copy is read by the browser after the call returns: kept this long (or until the next start).
 const DOWNLOAD_COPY_MS = 10 * 60 * 1000;
 
+/** @type {Pick<LibraryApi, "handle" | "checkOriginal" | "saveTo" | "snapshot">} */
 export const libraryOut = {
   /** The original file's handle, for the shell to ask the user for write permission. */
   handle: async (name) => (await find(name)).handle,

@@ -1,9 +1,19 @@
 // The library in the sidebar, import progress, notices and dialogs. Names of files, databases and errors are
 // untrusted: they only ever go in as text.
 
+import { formatBytes } from "./bytes.js";
+/** @import { Database } from "./protocol.js" */
+
 const $ = (id) => document.getElementById(id);
 
-/** Build an element with properties and children; strings become text nodes. */
+/**
+ * Build an element with properties and children; strings become text nodes.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Partial<HTMLElementTagNameMap[K]> & {dataset?: Record<string, string>}} [props]
+ * @param {...(Node | string)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, { dataset = {}, ...props } = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   Object.assign(node.dataset, dataset);
@@ -11,10 +21,6 @@ function el(tag, { dataset = {}, ...props } = {}, ...children) {
   return node;
 }
 
-export const formatBytes = (bytes) =>
-  bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB`
-  : bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
-  : `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 
 function ago(time) {
   const minutes = Math.round((Date.now() - time) / 60000);
@@ -25,32 +31,33 @@ function ago(time) {
 }
 
 /**
- * Show the library. actions: {open(db), save(name), saveAs(name), download(name), rename(name), check(name),
- * remove(name)}.
+ * @typedef {object} DatabaseAction A button the sidebar offers for a database.
+ * @property {string} label
+ * @property {(db: Database) => string} hint its tooltip
+ * @property {(db: Database) => boolean} [when] whether it is offered (always, without it)
+ * @property {(db: Database) => void} run
  */
-export function showLibrary(databases, actions) {
+
+/**
+ * Show the library: each database's name (open(db) shows it) and the actions offered for it, from a table of
+ * {label, hint(db), when(db), run(db)} (LibraryActions.databaseActions).
+ * @param {Database[]} databases
+ * @param {(db: Database) => void} open
+ * @param {DatabaseAction[]} actions
+ */
+export function showLibrary(databases, open, actions) {
   $("library-empty").hidden = databases.length > 0;
   $("library").replaceChildren(
     ...databases.map((db) => {
-      const action = (label, handler, hint) =>
-        el("button", { type: "button", textContent: label, title: hint, onclick: () => handler(db.name),
-          ariaLabel: `${label} ${db.name}` });
       const origin = db.source ? `from ${db.source.name}` : "new";
+      const buttons = actions.filter(({ when }) => !when || when(db)).map(({ label, hint, run }) =>
+        el("button", { type: "button", textContent: label, title: hint(db), onclick: () => run(db), ariaLabel: `${label} ${db.name}` }));
       return el(
         "li",
         { className: "library-item", dataset: { name: db.name } },
-        el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => actions.open(db) }),
+        el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => open(db) }),
         el("span", { className: "library-meta muted", textContent: `${formatBytes(db.size)} · ${origin} · changed ${ago(db.changed)}` }),
-        el(
-          "span",
-          { className: "library-actions" },
-          ...(db.canSaveBack ? [action("Save", actions.save, `Save back to ${db.source.name} (Ctrl+S)`)] : []),
-          action("Save as…", actions.saveAs, "Save a copy to a file"),
-          action("Download", actions.download, "Download a copy"),
-          action("Rename", actions.rename, "Rename"),
-          action("Check", actions.check, "Run SQLite's integrity check"),
-          action("Remove", actions.remove, "Remove from the library"),
-        ),
+        el("span", { className: "library-actions" }, ...buttons),
       );
     }),
   );
@@ -101,7 +108,15 @@ export function showStorage(storage) {
   $("storage").textContent = describeStorage(storage);
 }
 
-/** Where the library is kept, in words: {memoryOnly} or {usage, quota, persisted}. */
+/**
+ * Where the library is kept (about.js storageState()): {memoryOnly} or {usage, quota, persisted}, any of them unknown.
+ * @typedef {{memoryOnly?: boolean, usage?: number, quota?: number, persisted?: boolean}} StorageState
+ */
+
+/**
+ * Where the library is kept, in words.
+ * @param {StorageState} storage
+ */
 export function describeStorage({ memoryOnly, usage, quota, persisted }) {
   if (memoryOnly) return "Storage: in memory only · gone when this window closes (Download keeps a copy)";
   const kept = persisted ? "kept until you remove it" : "the browser may clear it if the disk runs low";
@@ -110,9 +125,22 @@ export function describeStorage({ memoryOnly, usage, quota, persisted }) {
 }
 
 /**
+ * @typedef {object} Question
+ * @property {string} title
+ * @property {string} [message]
+ * @property {string} [input]
+ * @property {{label: string, value: string}[]} [choices]
+ * @property {{label: string, value: string}[]} buttons
+ * @property {string} [inputLabel]
+ * @property {string} [choiceLabel]
+ */
+
+/**
  * A modal question. buttons: [{label, value}] (the first is the default); input: initial text for a text field;
  * choices: [{label, value}] for a list to pick from (shown above the text field). Resolves with
  * {value, text, choice}, or null when dismissed.
+ * @param {Question} question
+ * @returns {Promise<{value: string, text: string, choice: string | undefined} | null>}
  */
 export function ask({ title, message, input, choices, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
   const field = input === undefined ? null : el("input", { type: "text", value: input, required: true });

@@ -4,6 +4,7 @@
 import * as records from "./records.js";
 import { memoryStore } from "./store-memory.js";
 import { opfsStore } from "./store-opfs.js";
+/** @import { Database, LibraryApi } from "./protocol.js" */
 
 const MOUNT = "/library";
 // Datasette's internal database (stored queries, its catalog), kept with the library so it survives restarts.
@@ -78,7 +79,10 @@ export async function markWritten(fileNames) {
   await records.written(sizes, Date.now());
 }
 
-/** The library's own methods; library-in.js and library-out.js add theirs (worker.js puts them together). */
+/**
+ * The library's own methods; library-in.js and library-out.js add theirs (worker.js puts them together).
+ * @type {Pick<LibraryApi, "list" | "create" | "rename" | "remove" | "check">}
+ */
 export const libraryCore = {
   list: async () => (await records.databases()).map(describe),
 
@@ -158,7 +162,10 @@ function servedNames() {
   }
 }
 
-/** What the shell shows of a record; url is the database's Datasette page. */
+/**
+ * What the shell shows of a record; url is the database's Datasette page.
+ * @returns {Database}
+ */
 export function describe({ name, size, changed, source, handle }) {
   return { name, size, changed, source, canSaveBack: Boolean(handle), url: lib.py.url(lib.ds, name) };
 }

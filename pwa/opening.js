@@ -1,18 +1,20 @@
 // Every way a file (a database, or CSV/JSON data) reaches the app: the Open button (file picker, or <input type=file> where there is none),
 // drag and drop anywhere on the window (Datasette's frame included), and the OS's "open with" (launchQueue).
 // Each hands over a list of {file, handle}; handle is a FileSystemFileHandle when the browser gives one
-// (needed for saving back), else null.
+// (needed for saving back), else null. Which files: formats.js, written by build.py from python/datasette_pwa/formats.py.
+// @ts-expect-error: build.py writes formats.js into dist/; pwa/ has no copy to check against.
+import { FORMATS } from "./formats.js";
 
-const FILE_TYPES = [
-  {
-    description: "SQLite databases",
-    accept: { "application/vnd.sqlite3": [".db", ".sqlite", ".sqlite3", ".db3"] },
-  },
-  {
-    description: "CSV and JSON data",
-    accept: { "text/csv": [".csv", ".tsv", ".tab"], "application/json": [".json", ".ndjson", ".jsonl"] },
-  },
-];
+/**
+ * The window with the APIs for files that only some browsers have (Chromium's), which TypeScript's DOM typings lack:
+ * the File System Access pickers and the launch queue of the manifest's file handlers.
+ * @typedef {Window & {
+ *   showOpenFilePicker?: (options: {multiple?: boolean, types?: object[]}) => Promise<FileSystemFileHandle[]>,
+ *   showSaveFilePicker?: (options: {suggestedName?: string}) => Promise<FileSystemFileHandle>,
+ *   launchQueue?: {setConsumer(consumer: (params: {files: FileSystemFileHandle[]}) => void): void},
+ * }} FileWindow
+ */
+
 
 const CHANGE_AFTER_CANCEL_MS = 500;
 
@@ -20,15 +22,17 @@ const withFiles = (handles) => Promise.all(handles.map(async (handle) => ({ file
 
 /** Ask the user for files: the File System Access picker keeps handles; the input is the fallback. */
 export async function pickFiles(input) {
-  if (window.showOpenFilePicker) {
+  const win = /** @type {FileWindow} */ (window);
+  if (win.showOpenFilePicker) {
     try {
-      return await withFiles(await window.showOpenFilePicker({ multiple: true, types: FILE_TYPES }));
+      return await withFiles(await win.showOpenFilePicker({ multiple: true, types: FORMATS.pickerTypes }));
     } catch (error) {
       if (error.name === "AbortError") return [];
       throw error;
     }
   }
   return new Promise((resolve) => {
+    input.accept = FORMATS.accept;
     input.value = "";
     input.onchange = () => resolve([...input.files].map((file) => ({ file, handle: null })));
     // Firefox under automation fires "cancel" about 40 ms before the "change" that brings the chosen files
@@ -74,7 +78,13 @@ export function acceptDrops(overlay, frame, onFiles) {
 
 /** Files the OS opened with the installed app (manifest file_handlers). */
 export function acceptLaunches(onFiles) {
-  window.launchQueue?.setConsumer(async ({ files }) => {
+  /** @type {FileWindow} */ (window).launchQueue?.setConsumer(async ({ files }) => {
     if (files.length) onFiles(await withFiles(files));
   });
 }
+
+/** Whether a file is data to import as a table (CSV, JSON...), not a database. */
+const endsWithOneOf = (suffixes, fileName) => suffixes.some((suffix) => fileName.toLowerCase().endsWith(suffix));
+export const isDataFile = (fileName) => endsWithOneOf(FORMATS.dataSuffixes, fileName);
+/** A script of SQL statements (a dump): it makes its own tables, so no table name is asked. */
+export const isScript = (fileName) => endsWithOneOf(FORMATS.scriptSuffixes, fileName);

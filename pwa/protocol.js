@@ -51,8 +51,80 @@ export const MSG = Object.freeze({
   IMPORT_PROGRESS: "import-progress",
 });
 
+// The messages above as types, for TypeScript's checker (tsconfig.json). A message that has several forms (a RESPONSE
+// is a head, an error or notOwner) is one type with the fields of every form optional, as the code reads them.
+
+/**
+ * @typedef {[name: string, value: string][]} HeaderList HTTP headers, in order.
+ * @typedef {{sqlTimeLimitMs?: number}} Settings What settings.js keeps; the worker has defaults for what is missing.
+ * @typedef {{python: string, datasette: string, sqlite: string, pyodide: string, build: string}} Versions
+ *
+ * @typedef {object} RequestMessage
+ * @property {typeof MSG.REQUEST} type
+ * @property {number} id
+ * @property {string} method
+ * @property {string} url
+ * @property {HeaderList} headers
+ * @property {ArrayBuffer | null} body
+ *
+ * @typedef {object} ResponseMessage A head {status, headers, body, more}, or {error}, or {notOwner}.
+ * @property {typeof MSG.RESPONSE} type
+ * @property {number} id
+ * @property {number} [status]
+ * @property {HeaderList} [headers]
+ * @property {ArrayBuffer} [body]
+ * @property {boolean} [more] BODY messages follow.
+ * @property {string} [error]
+ * @property {true} [notOwner]
+ *
+ * @typedef {object} BodyMessage One {chunk}, or the end: {end} or {error}.
+ * @property {typeof MSG.BODY} type
+ * @property {number} id
+ * @property {ArrayBuffer} [chunk]
+ * @property {true} [end]
+ * @property {string} [error]
+ *
+ * @typedef {{type: typeof MSG.ACK, id: number}} AckMessage
+ * @typedef {{type: typeof MSG.CANCEL, id: number}} CancelMessage
+ * @typedef {{type: typeof MSG.PING}} PingMessage
+ * @typedef {{type: typeof MSG.PONG}} PongMessage
+ * @typedef {{type: typeof MSG.BOOT, baseUrl: string, settings: Settings}} BootMessage
+ * @typedef {{type: typeof MSG.SETTINGS, settings: Settings}} SettingsMessage
+ * @typedef {{type: typeof MSG.PROGRESS, stage: string, loaded?: number, total?: number}} ProgressMessage
+ *
+ * @typedef {object} ReadyMessage
+ * @property {typeof MSG.READY} type
+ * @property {Versions} versions
+ * @property {string[]} notices
+ * @property {{sqlTimeLimitMs: number}} settings
+ * @property {boolean} persistent false: the library is in memory only.
+ *
+ * @typedef {{type: typeof MSG.FAILED, error: string}} FailedMessage
+ * @typedef {{type: typeof MSG.OWNER}} OwnerMessage
+ * @typedef {{type: typeof MSG.WHO_OWNS}} WhoOwnsMessage
+ * @typedef {{type: typeof MSG.FAULT, where: "worker" | "service worker", message: string}} FaultMessage
+ * @typedef {{type: typeof MSG.PRECACHE_PROGRESS, loaded: number, total: number}} PrecacheProgressMessage
+ * @typedef {{type: typeof MSG.CALL, id: number, method: keyof LibraryApi, args: unknown[]}} CallMessage
+ * @typedef {{type: typeof MSG.RESULT, id: number, value?: unknown, error?: string}} ResultMessage
+ *
+ * @typedef {object} ImportProgressMessage
+ * @property {typeof MSG.IMPORT_PROGRESS} type
+ * @property {number} importId
+ * @property {string} name
+ * @property {number} loaded
+ * @property {number} total
+ *
+ * @typedef {RequestMessage | AckMessage | CancelMessage | PingMessage | BootMessage | SettingsMessage | CallMessage}
+ *   ToWorker What the shell posts to the worker.
+ * @typedef {ResponseMessage | BodyMessage | PongMessage | ProgressMessage | ReadyMessage | FailedMessage | FaultMessage
+ *   | ResultMessage | ImportProgressMessage} FromWorker What the worker posts to the shell.
+ * @typedef {RequestMessage | WhoOwnsMessage | FaultMessage | PrecacheProgressMessage} FromServiceWorker What the
+ *   service worker posts to a window (a REQUEST and WHO_OWNS with a reply port).
+ */
+
 // The library methods the shell may CALL in the worker (see pwa/library.js for each one's arguments).
-export const LIBRARY = Object.freeze({
+// Each is a method of LibraryApi below; worker.js checks at start that the library has these methods and no others.
+export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>>} */ (Object.freeze({
   LIST: "list",
   IMPORT: "import",
   IMPORT_DATA: "importData",
@@ -67,7 +139,49 @@ export const LIBRARY = Object.freeze({
   SAVE_TO: "saveTo",
   SNAPSHOT: "snapshot",
   CHECK: "check",
-});
+}));
+
+/**
+ * What the shell sees of a database of the library (library.js describe()); url is its Datasette page.
+ * @typedef {object} Database
+ * @property {string} name
+ * @property {number} size bytes
+ * @property {number} changed ms since the epoch
+ * @property {Source | null} source the file it was opened from
+ * @property {boolean} canSaveBack whether there is a handle to save back to that file
+ * @property {string} url
+ *
+ * @typedef {{name: string, size: number, lastModified: number}} Source
+ */
+
+/**
+ * The library's API, as the shell CALLs it (Runtime.call): each LIBRARY method's arguments and what it resolves with.
+ * An importId (a number the shell chooses) names a copy, in IMPORT_PROGRESS messages and for cancelImport.
+ * @typedef {object} LibraryApi
+ * @property {() => Promise<Database[]>} list
+ * @property {(importId: number, file: File, handle?: FileSystemFileHandle | null) =>
+ *   Promise<Database & {notice: string | null}>} import copy a database file in; notice: what the user should know
+ * @property {(importId: number, file: File, database: string | null, table: string) =>
+ *   Promise<{database: string, rows: number, statements?: number, url: string, notices: string[]}>} importData a
+ *   CSV or JSON file as table `table` of `database` (null: a new database), or a SQL script run in it (statements)
+ * @property {(importId: number, url: string) => Promise<File>} download fetched into the library's store, to open
+ * @property {(importId: number) => Promise<void>} discardDownload
+ * @property {(importId: number) => void} cancelImport
+ * @property {(requested: string) => Promise<Database>} create
+ * @property {(name: string, newName: string) => Promise<Database>} rename
+ * @property {(name: string) => Promise<void>} remove
+ * @property {(name: string) => Promise<FileSystemFileHandle | null>} handle the original file's
+ * @property {(name: string) => Promise<{changedOnDisk: boolean}>} checkOriginal
+ * @property {(name: string, handle: FileSystemFileHandle) => Promise<Database>} saveTo
+ * @property {(name: string) => Promise<File>} snapshot a consistent copy, to download
+ * @property {(name: string) => Promise<string[]>} check SQLite's integrity check: ["ok"] or the problems
+ */
+
+/**
+ * What library method M resolves with.
+ * @template {keyof LibraryApi} M
+ * @typedef {Awaited<ReturnType<LibraryApi[M]>>} LibraryResult
+ */
 
 // The Web Lock held by the one window whose worker serves the library (ownership.js).
 export const LIBRARY_LOCK = "datasette-pwa-library";

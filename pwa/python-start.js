@@ -1,9 +1,12 @@
 // Starting Python with Datasette for the worker, in about half a second once it has run before. The first start
 // boots Pyodide, writes site-packages (build.py's bundle) and warms Datasette up (python/datasette_pwa/warmup.py);
 // it then keeps a memory snapshot of that interpreter (snapshot.js), which later starts restore instead.
+// @ts-expect-error: build.py copies Pyodide's files into dist/pyodide/; their types are the npm package's (PyodideAPI).
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+// @ts-expect-error: as above; Emscripten's module factory, which Pyodide's package has no types for.
 import createPyodideModule from "./pyodide/pyodide.asm.mjs";
 import { dropSnapshot, readSnapshot, saveSnapshot } from "./snapshot.js";
+/** @import { PyodideAPI } from "pyodide" */
 
 /**
  * Pyodide with site-packages, from same-origin files only. Resolves {pyodide, restored, keep}: keep() saves a new
@@ -46,6 +49,7 @@ const OPTIONS = {
 /**
  * Pyodide from a snapshot's memory, or started normally when memory is null (ready to be snapshotted); throws when a
  * restore cannot be done safely.
+ * @returns {Promise<PyodideAPI>}
  */
 async function loadRuntime(memory, sitePackages, mark) {
   let layout;

@@ -1,6 +1,10 @@
 // The shell's side of the Datasette worker: starts it, relays the service worker's requests to it,
 // and fails pending requests cleanly when the worker dies or is restarted.
 import { MSG } from "./protocol.js";
+/**
+ * @import { FromWorker, LibraryApi, LibraryResult, ReadyMessage, RequestMessage, ResultMessage, Settings }
+ *   from "./protocol.js"
+ */
 
 // The worker answers PING between tasks. While it answers no request and runs no library call, this much silence
 // means it died or hung.
@@ -11,12 +15,18 @@ export class Runtime extends EventTarget {
   #worker = null;
   #heartbeat = null;
   #lastHeard = 0;
+  /** @type {Map<number, MessagePort>} */
   #pending = new Map(); // request id -> reply MessagePort of the service worker, until its answer has ended
+  /** @type {Map<number, {resolve: (value: unknown) => void, reject: (error: Error) => void}>} */
   #calls = new Map(); // call id -> {resolve, reject}
   #nextCall = 1;
+  /** @type {Promise<ReadyMessage>} */
   #ready = null;
   #stopped = null; // rejects #ready when the worker is stopped before it is ready
-  /** What the worker runs with: {sqlTimeLimitMs}, from its READY message. */
+  /**
+   * What the worker runs with: {sqlTimeLimitMs}, from its READY message.
+   * @type {Settings}
+   */
   settings = {};
   /** Whether the library is kept across restarts (false: in memory only), from its READY message. */
   persistent = true;
@@ -30,6 +40,8 @@ export class Runtime extends EventTarget {
   /**
    * Start (or restart) the worker with settings (settings.js); resolves with {versions, notices, settings} once
    * Datasette answers, rejects if it fails or is stopped first.
+   * @param {Settings} settings
+   * @returns {Promise<ReadyMessage>}
    */
   start(settings) {
     this.#stopWorker("Datasette was restarted while this page was loading.");
@@ -37,7 +49,7 @@ export class Runtime extends EventTarget {
     this.#worker = worker;
     this.#ready = new Promise((resolve, reject) => {
       this.#stopped = reject;
-      worker.onmessage = ({ data }) => {
+      worker.onmessage = (/** @type {MessageEvent<FromWorker>} */ { data }) => {
         this.#lastHeard = Date.now();
         if (data.type === MSG.RESPONSE || data.type === MSG.BODY) this.#answer(data);
         else if (data.type === MSG.RESULT) this.#settle(data);
@@ -82,7 +94,11 @@ export class Runtime extends EventTarget {
     this.#worker?.postMessage({ type: MSG.SETTINGS, settings: this.settings });
   }
 
-  /** Relay one request from the service worker; the answer goes back on its reply port, which also carries ACKs. */
+  /**
+   * Relay one request from the service worker; the answer goes back on its reply port, which also carries ACKs.
+   * @param {RequestMessage} request
+   * @param {MessagePort} replyPort
+   */
   relay(request, replyPort) {
     if (!this.#worker) {
       replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, notOwner: true });
@@ -93,7 +109,13 @@ export class Runtime extends EventTarget {
     this.#worker.postMessage(request, request.body ? [request.body] : []);
   }
 
-  /** Call a library method in the worker (see protocol.js LIBRARY); rejects with a message for the user. */
+  /**
+   * Call a library method in the worker (see protocol.js LIBRARY); rejects with a message for the user.
+   * @template {keyof LibraryApi} M
+   * @param {M} method
+   * @param {Parameters<LibraryApi[M]>} args
+   * @returns {Promise<LibraryResult<M>>}
+   */
   async call(method, ...args) {
     await this.#ready;
     const id = this.#nextCall++;
@@ -103,6 +125,7 @@ export class Runtime extends EventTarget {
     });
   }
 
+  /** @param {ResultMessage} result */
   #settle({ id, value, error }) {
     const call = this.#calls.get(id);
     this.#calls.delete(id);

@@ -1,5 +1,6 @@
 // The owner's settings, kept in this browser: sent to the worker at every start (Runtime.start) and when changed.
 import { ask, notice } from "./library-view.js";
+/** @import { Runtime } from "./runtime.js" */
 
 const KEY = "datasette-pwa-settings";
 
@@ -12,7 +13,10 @@ export function load() {
   }
 }
 
-/** The Settings dialog: shows what the worker runs with; keeps and applies what the user changes. */
+/**
+ * The Settings dialog: shows what the worker runs with; keeps and applies what the user changes.
+ * @param {Runtime} runtime
+ */
 export async function edit(runtime) {
   const answer = await ask({
     title: "Settings",

@@ -1,17 +1,21 @@
 // The shell page: installs the service worker, runs the Datasette worker, relays the service worker's
 // requests to it, and shows Datasette's pages in the frame. Path of a page request:
 //   frame -> sw.js (relay) -> shell.js -> runtime.js -> worker.js -> python/datasette_pwa -> Datasette
+// @ts-expect-error: build.py copies workbox-window's build into dist/vendor/; its types are the npm package's (below).
 import { Workbox } from "./vendor/workbox-window.mjs";
+import { showAbout } from "./about.js";
 import { LibraryActions } from "./library-actions.js";
 import { ask, notice } from "./library-view.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
 import { recentPages, remember } from "./recent.js";
+import { saveCurrent } from "./saving.js";
 import * as settings from "./settings.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
+/** @import { FaultMessage, FromServiceWorker, ProgressMessage } from "./protocol.js" */
 
 // Offline, a check fails quietly and costs nothing.
 const UPDATE_CHECK_MS = 60 * 60 * 1000;
@@ -35,9 +39,10 @@ async function installServiceWorker() {
     else view.toast("Ready to work offline");
     controlled = true;
   });
+  /** @type {import("workbox-window").Workbox} */
   const wb = new Workbox(new URL("sw.js", appRoot).href);
   wb.addEventListener("waiting", () => view.offerUpdate(() => wb.messageSkipWaiting()));
-  navigator.serviceWorker.addEventListener("message", ({ data, ports }) => {
+  navigator.serviceWorker.addEventListener("message", (/** @type {MessageEvent<FromServiceWorker>} */ { data, ports }) => {
     if (data.type === MSG.REQUEST) runtime.relay(data, ports[0]);
     else if (data.type === MSG.WHO_OWNS) ports[0].postMessage(runtime.running);
     else if (data.type === MSG.PRECACHE_PROGRESS && firstInstall) {
@@ -60,7 +65,7 @@ async function startDatasette() {
   const { versions, notices } = await runtime.start(settings.load());
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
-  document.getElementById("about").onclick = () => library.about(versions);
+  document.getElementById("about").onclick = () => showAbout(runtime, versions);
   document.getElementById("settings").onclick = () => settings.edit(runtime);
   notices.forEach((text) => notice(text, "warning"));
   // The page first: the sidebar's library fills in while Datasette renders it.
@@ -77,7 +82,9 @@ function stopDatasette() {
 }
 
 function setLibraryEnabled(enabled) {
-  for (const id of ["open-database", "new-database", "open-url"]) document.getElementById(id).disabled = !enabled;
+  for (const id of ["open-database", "new-database", "open-url"]) {
+    /** @type {HTMLButtonElement} */ (document.getElementById(id)).disabled = !enabled;
+  }
 }
 
 /** The ways to open files. Files given to a window that does not own the library make it take over first. */
@@ -96,7 +103,7 @@ function acceptFiles() {
   const whenRunning = (action) => () => runtime.running && action();
   bindShortcuts(view.frame(), {
     o: whenRunning(open),
-    s: whenRunning(() => library.saveCurrent(view.frame().contentWindow.location.pathname)),
+    s: whenRunning(() => saveCurrent(library, view.frame().contentWindow.location.pathname)),
     n: whenRunning(() => library.create()),
     k: whenRunning(() => jumpTo(view.frame())),
   });
@@ -172,8 +179,10 @@ function reportFaults() {
   };
   window.addEventListener("unhandledrejection", (event) => show("app", event.reason?.message ?? String(event.reason)));
   window.addEventListener("error", (event) => show("app", event.message));
-  runtime.addEventListener("fault", ({ detail }) => show(detail.where, detail.message));
-  navigator.serviceWorker?.addEventListener("message", ({ data }) => data.type === MSG.FAULT && show(data.where, data.message));
+  runtime.addEventListener("fault", (/** @type {CustomEvent<FaultMessage>} */ { detail }) =>
+    show(detail.where, detail.message));
+  navigator.serviceWorker?.addEventListener("message", (/** @type {MessageEvent<FromServiceWorker>} */ { data }) =>
+    data.type === MSG.FAULT && show(data.where, data.message));
 }
 
 async function main() {
@@ -187,8 +196,9 @@ async function main() {
   view.bindMenu();
   followFrame();
   view.showRecent(recentPages(), showPage);
-  runtime.addEventListener("progress", ({ detail }) => view.showProgress(detail.stage, detail.loaded, detail.total));
-  runtime.addEventListener("crash", ({ detail }) => {
+  runtime.addEventListener("progress", (/** @type {CustomEvent<ProgressMessage>} */ { detail }) =>
+    view.showProgress(detail.stage, detail.loaded, detail.total));
+  runtime.addEventListener("crash", (/** @type {CustomEvent<{error: Error}>} */ { detail }) => {
     notice(`Datasette stopped (${detail.error.message}) and was restarted. A page that was loading may need a reload.`, "error");
     restart();
   });

@@ -8,6 +8,8 @@ const DIRECTORY = "snapshots";
 const CACHE = "datasette-pwa-snapshots";
 const PARTS = ["memory", "site-packages"];
 
+/** @typedef {FileSystemFileHandle & {move(newName: string): Promise<void>}} MovableHandle (TS's lib lacks move()) */
+
 const opfs = {
   directory: async () => (await navigator.storage.getDirectory()).getDirectoryHandle(DIRECTORY, { create: true }),
 
@@ -25,9 +27,10 @@ const opfs = {
   /** Write all parts under temporary names, then rename them: a crash leaves no torn snapshot. */
   async write(parts) {
     const folder = await opfs.directory();
+    /** @type {[MovableHandle, string][]} */
     const files = [];
     for (const [name, bytes] of Object.entries(parts)) {
-      const file = await folder.getFileHandle(`${name}.partial`, { create: true });
+      const file = /** @type {MovableHandle} */ (await folder.getFileHandle(`${name}.partial`, { create: true }));
       const access = await file.createSyncAccessHandle();
       try {
         if (access.write(bytes, { at: 0 }) !== bytes.length) throw new Error("The disk is full.");

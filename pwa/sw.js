@@ -4,6 +4,9 @@
 import { clientsClaim } from "workbox-core";
 import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { DS_PATH, MSG } from "./protocol.js";
+/**
+ * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "./protocol.js"
+ */
 
 // Boot takes seconds; a cold first visit on a slow disk can take much longer. Past this, say so on the page.
 const RELAY_TIMEOUT_MS = 120_000;
@@ -17,15 +20,18 @@ const STATIC_CACHE = `datasette-static-${globalThis.BUILD_ID}`;
 // Requests Datasette treats as reads; any other method must come from this app's own pages.
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const dsPrefix = new URL(DS_PATH, self.registration.scope).pathname;
+// This service worker's global scope, as TypeScript knows it: its WebWorker lib types `self` as any worker's.
+const sw = /** @type {ServiceWorkerGlobalScope & typeof globalThis} */ (self);
+
+const dsPrefix = new URL(DS_PATH, sw.registration.scope).pathname;
 let nextId = 1;
 // The window whose worker serves the library; forgotten when this service worker restarts, then asked for again.
 let ownerId = null;
 
-self.addEventListener("message", (event) => {
-  if (event.data?.type === MSG.OWNER) ownerId = event.source.id;
+sw.addEventListener("message", (event) => {
+  if (event.data?.type === MSG.OWNER) ownerId = /** @type {Client} */ (event.source).id; // a window
   // workbox-window's messageSkipWaiting(), sent when the user accepts an update.
-  if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data?.type === "SKIP_WAITING") sw.skipWaiting();
 });
 
 addPlugins([
@@ -35,12 +41,13 @@ addPlugins([
   },
 ]);
 // Any query string names the same file: the shell at ?url=…, ?action=new (the manifest's shortcuts) must load offline.
-precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/] });
+// workbox-cli replaces the text `self.__WB_MANIFEST` with the precache list: it stays as it is.
+precacheAndRoute(/** @type {typeof sw} */ (self).__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/] });
 clientsClaim();
 
-self.addEventListener("fetch", (event) => {
+sw.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (url.origin !== self.location.origin || !url.pathname.startsWith(dsPrefix)) return;
+  if (url.origin !== sw.location.origin || !url.pathname.startsWith(dsPrefix)) return;
   // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
   if (event.request.mode === "navigate" && event.request.destination === "document") {
     event.respondWith(shellPage());
@@ -60,9 +67,9 @@ self.addEventListener("fetch", (event) => {
  */
 async function fromThisApp(event) {
   if (SAFE_METHODS.has(event.request.method)) return true;
-  const client = event.clientId ? await self.clients.get(event.clientId) : null;
+  const client = event.clientId ? await sw.clients.get(event.clientId) : null;
   const source = client ? client.url : event.request.referrer;
-  return URL.canParse(source) && new URL(source).origin === self.location.origin;
+  return URL.canParse(source) && new URL(source).origin === sw.location.origin;
 }
 
 function refuse() {
@@ -71,14 +78,16 @@ function refuse() {
 
 // Nothing fails silently: an error here that no response reported reaches every window's status bar.
 for (const kind of ["error", "unhandledrejection"]) {
-  self.addEventListener(kind, async (event) => {
+  // An ErrorEvent or a PromiseRejectionEvent: the fields of either.
+  sw.addEventListener(kind, async (/** @type {Partial<ErrorEvent & PromiseRejectionEvent>} */ event) => {
     const error = event.reason ?? event.error ?? event.message;
+    /** @type {FaultMessage} */
     const fault = { type: MSG.FAULT, where: "service worker", message: String(error?.message ?? error) };
-    for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) client.postMessage(fault);
+    for (const client of await sw.clients.matchAll({ type: "window", includeUncontrolled: true })) client.postMessage(fault);
   });
 }
 
-self.addEventListener("activate", (event) => {
+sw.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((names) =>
       Promise.all(names.filter((n) => n.startsWith("datasette-static-") && n !== STATIC_CACHE).map((n) => caches.delete(n))),
@@ -99,7 +108,7 @@ async function staticFile(request) {
 /** The shell's index.html, with its base set to the app's scope so its relative URLs work at any depth. */
 async function shellPage() {
   const html = await (await matchPrecache("index.html")).text();
-  const withBase = html.replace('<base href="./">', `<base href="${self.registration.scope}">`);
+  const withBase = html.replace('<base href="./">', `<base href="${sw.registration.scope}">`);
   return unframeable(new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } }));
 }
 
@@ -117,7 +126,7 @@ function unframeable(response) {
 async function findShell() {
   const deadline = Date.now() + RELAY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const known = ownerId && (await self.clients.get(ownerId));
+    const known = ownerId && (await sw.clients.get(ownerId));
     if (known) return known;
     ownerId = await askWindows();
     if (!ownerId) await new Promise((resolve) => setTimeout(resolve, 250));
@@ -127,7 +136,7 @@ async function findShell() {
 
 /** Ask every app window whether it owns the library; the id of the one that does, or null. */
 async function askWindows() {
-  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
   const answers = windows.map(
     (client) =>
       new Promise((resolve) => {
@@ -160,8 +169,15 @@ async function relay(request) {
   });
 }
 
-/** Post one request to a shell; resolves [first message of the answer, the reply port the rest comes on]. */
+/**
+ * Post one request to a shell; resolves [first message of the answer, the reply port the rest comes on].
+ * @param {Client} shell
+ * @param {Request} request
+ * @param {ArrayBuffer | null} body
+ * @returns {Promise<[ResponseMessage, MessagePort]>}
+ */
 function ask(shell, request, body) {
+  /** @type {RequestMessage} */
   const message = {
     type: MSG.REQUEST,
     id: nextId++,
@@ -186,7 +202,11 @@ function ask(shell, request, body) {
 // slow reader (a download to a slow disk) ever leaves in memory.
 const QUEUED_CHUNKS = 4;
 
-/** The body of an answer Datasette streams: its chunks as they come, each ACKed once the reader has room for more. */
+/**
+ * The body of an answer Datasette streams: its chunks as they come, each ACKed once the reader has room for more.
+ * @param {ResponseMessage} reply
+ * @param {MessagePort} port
+ */
 function streamed(reply, port) {
   let owed = 0; // chunks received but not yet ACKed
   const ack = () => port.postMessage({ type: MSG.ACK, id: reply.id });
@@ -194,7 +214,7 @@ function streamed(reply, port) {
     {
       start(controller) {
         controller.enqueue(new Uint8Array(reply.body));
-        port.onmessage = ({ data }) => {
+        port.onmessage = (/** @type {MessageEvent<BodyMessage>} */ { data }) => {
           if (data.error !== undefined) controller.error(new Error(data.error));
           else if (data.end) controller.close();
           else {
@@ -249,7 +269,8 @@ async function reportDownload(force) {
   const now = Date.now();
   if (!force && now - lastReport < 100) return;
   lastReport = now;
-  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
+  /** @type {PrecacheProgressMessage} */
   const message = { type: MSG.PRECACHE_PROGRESS, loaded: downloaded, total: PRECACHE_BYTES };
   for (const w of windows) w.postMessage(message);
 }

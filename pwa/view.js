@@ -1,25 +1,26 @@
 // The shell's DOM: boot progress, failure panel, status bar and title.
 // Every untrusted string goes in as text, never as HTML.
 
+import { formatBytes } from "./bytes.js";
+
 const $ = (id) => document.getElementById(id);
 
-const MB = 1024 * 1024;
 
 /** Show one of the main area's views: the frame or one of the panels over it. */
 function show(id) {
   for (const view of ["frame", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
 }
 
-/** Show a boot stage; with loaded/total, a determinate bar ("4.1 / 13.4 MB" when bytes). */
+/** Show a boot stage; with loaded/total, a determinate bar ("4.1 MB / 13.4 MB" when bytes). */
 export function showProgress(stage, loaded, total, unit = "") {
   show("boot");
   $("boot-stage").textContent = stage;
-  const bar = $("boot-bar");
+  const bar = /** @type {HTMLProgressElement} */ ($("boot-bar"));
   if (total) {
     bar.max = total;
     bar.value = Math.min(loaded, total);
     $("boot-detail").textContent =
-      unit === "bytes" ? `${(loaded / MB).toFixed(1)} / ${(total / MB).toFixed(1)} MB` : `${loaded} of ${total}`;
+      unit === "bytes" ? `${formatBytes(loaded)} / ${formatBytes(total)}` : `${loaded} of ${total}`;
   } else {
     bar.removeAttribute("value");
     $("boot-detail").textContent = "";
@@ -64,7 +65,7 @@ export function setVersions({ datasette, sqlite, pyodide, build }) {
 export function offerUpdate(onAccept) {
   $("update").hidden = false;
   $("update-now").onclick = () => {
-    $("update-now").disabled = true;
+    /** @type {HTMLButtonElement} */ ($("update-now")).disabled = true;
     onAccept();
   };
 }
@@ -98,7 +99,7 @@ export function toast(text) {
   setTimeout(() => note.remove(), 5000);
 }
 
-export const frame = () => $("frame");
+export const frame = () => /** @type {HTMLIFrameElement} */ ($("frame"));
 
 /** On phones the sidebar is a menu (shell.css): the title bar's button opens it; choosing anything in it closes it. */
 export function bindMenu() {
@@ -107,7 +108,8 @@ export function bindMenu() {
     $("menu").setAttribute("aria-expanded", String(open));
   };
   $("menu").onclick = () => setOpen(!document.body.classList.contains("sidebar-open"));
-  $("sidebar").addEventListener("click", (event) => event.target.closest("button") && setOpen(false));
+  $("sidebar").addEventListener("click", (event) =>
+    /** @type {Element} */ (event.target).closest("button") && setOpen(false));
   $("frame").addEventListener("load", () => setOpen(false));
   addEventListener("keydown", (event) => event.key === "Escape" && setOpen(false));
 }

@@ -4,11 +4,28 @@ import { libraryIn } from "./library-in.js";
 import { libraryOut } from "./library-out.js";
 import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.js";
 import { whyNoOPFS } from "./opfs-fs.js";
-import { MSG } from "./protocol.js";
+import { LIBRARY, MSG } from "./protocol.js";
 import { startPython } from "./python-start.js";
+/** @import { PyodideAPI } from "pyodide" */
+/** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "./protocol.js" */
 
-const libraryMethods = { ...libraryCore, ...libraryIn, ...libraryOut };
+const libraryMethods = libraryApi({ ...libraryCore, ...libraryIn, ...libraryOut });
 
+/**
+ * The methods protocol.js's LIBRARY names, and only those: the library's API is defined once, there.
+ * @param {LibraryApi} methods
+ */
+function libraryApi(methods) {
+  const named = new Set(/** @type {string[]} */ (Object.values(LIBRARY)));
+  const unlisted = Object.keys(methods).filter((name) => !named.has(name));
+  const missing = [...named].filter((name) => typeof methods[name] !== "function");
+  if (unlisted.length || missing.length) {
+    throw new Error(`protocol.js LIBRARY and the library disagree: not listed ${unlisted}, missing ${missing}`);
+  }
+  return methods;
+}
+
+/** @type {PyodideAPI} */
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
 let build; // {id}: this worker's files and the service worker's precache come from this build
@@ -21,6 +38,9 @@ function progress(stage, loaded, total) {
 /**
  * Python, then the library's files (opened, and any transaction a crash cut short rolled back, before Datasette reads
  * them), then Datasette serving them.
+ * @param {string} baseUrl
+ * @param {Settings} settings
+ * @returns {Promise<Omit<ReadyMessage, "type">>}
  */
 async function boot(baseUrl, settings) {
   const t0 = performance.now();
@@ -59,6 +79,7 @@ const streams = new Map(); // request id -> {inFlight, resume, cancelled}
  * Answer one relayed request with Datasette's response: one RESPONSE, or for an answer Datasette streams, a RESPONSE
  * with its first chunk and then BODY chunks, paced by the service worker's ACKs. Datasette's own error pages come back
  * as ordinary responses.
+ * @param {RequestMessage} request
  */
 async function handle({ id, method, url, headers, body }) {
   let parts, pyHeaders, pyBody;
@@ -129,11 +150,16 @@ function cancelled({ id }) {
   state.resume?.();
 }
 
-/** Run one library method for the shell; errors go back as sentences for the user. */
+/**
+ * Run one library method for the shell; errors go back as sentences for the user.
+ * @param {CallMessage} message
+ */
 async function call({ id, method, args }) {
   try {
     await ready;
-    const value = await libraryMethods[method](...args);
+    if (!Object.hasOwn(libraryMethods, method)) throw new Error(`The library has no method “${method}”.`);
+    // As Runtime.call sent them: it took them as LibraryApi says this method does.
+    const value = await /** @type {(...args: unknown[]) => unknown} */ (libraryMethods[method])(...args);
     postMessage({ type: MSG.RESULT, id, value });
   } catch (error) {
     postMessage({ type: MSG.RESULT, id, error: error.message });
@@ -155,7 +181,7 @@ addEventListener("unhandledrejection", (event) => {
 });
 
 let ready;
-onmessage = ({ data }) => {
+onmessage = (/** @type {MessageEvent<ToWorker>} */ { data }) => {
   if (data.type === MSG.BOOT) {
     ready = boot(data.baseUrl, data.settings);
     ready.then(

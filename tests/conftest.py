@@ -6,8 +6,8 @@ import http.server
 import socket
 import subprocess
 import sys
-import time
 import threading
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,9 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
-
 from helpers import grant_write_permission
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -76,7 +75,7 @@ def start_server(command, url, ready_path=""):
         except OSError:
             if process.poll() is not None or time.time() > deadline:
                 process.kill()
-                raise RuntimeError(f"{command} did not start: {process.stderr.read().decode()}")
+                raise RuntimeError(f"{command} did not start: {process.stderr.read().decode()}") from None
             time.sleep(0.2)
 
 

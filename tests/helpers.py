@@ -7,8 +7,50 @@ import sqlite3
 import subprocess
 import time
 
-INSERT = """i => fetch('ds/crash/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-    body: JSON.stringify({row: {id: i, name: 'write ' + i, size: i}})}).then(r => r.status)"""
+# Datasette's JSON APIs as the app's own page calls them (through the service worker and the worker). Plain
+# JavaScript taking one argument, so the Firefox and WebKit drivers (tests/engines.py) run them too.
+INSERT_JS = """([db, table, rows]) => fetch(`ds/${db}/${table}/-/insert`, {method: 'POST',
+    headers: {'content-type': 'application/json'}, body: JSON.stringify({rows})}).then(r => r.status)"""
+EXECUTE_WRITE_JS = """([db, sql]) => fetch(`ds/${db}/-/execute-write`, {method: 'POST',
+    headers: {'content-type': 'application/json', accept: 'application/json'}, body: JSON.stringify({sql})})
+    .then(async r => [r.status, await r.json()])"""
+QUERY_JS = (
+    "([db, sql]) => fetch(`ds/${db}/-/query.json?_shape=array&sql=${encodeURIComponent(sql)}`).then(r => r.json())"
+)
+NOTICE_JS = "text => document.querySelector('#notices').textContent.includes(text)"
+
+
+def insert(page, db, *rows, table="items"):
+    """Insert rows through Datasette's JSON write API; the response's status (201 when written)."""
+    return page.evaluate(INSERT_JS, [db, table, list(rows)])
+
+
+def execute_write(page, db, sql):
+    """Run SQL through Datasette's execute-write; [status, JSON body]."""
+    return page.evaluate(EXECUTE_WRITE_JS, [db, sql])
+
+
+def query(page, db, sql):
+    """The rows of a read-only query, as dicts."""
+    return page.evaluate(QUERY_JS, [db, sql])
+
+
+def wait_for_notice(page, text, timeout=None):
+    """Until a notice in the window contains text."""
+    page.wait_for_function(NOTICE_JS, arg=text, timeout=timeout)
+
+
+def clear_notices(page):
+    page.evaluate("() => document.querySelectorAll('#notices .notice').forEach(n => n.remove())")
+
+
+def check(page, name):
+    """Click the database's Check button; whether the window says its integrity check passed."""
+    page.click(f"#library li[data-name='{name}'] button[aria-label='Check {name}']")
+    page.wait_for_function(
+        "n => new RegExp(n + ' (passed|failed)').test(document.querySelector('#notices').textContent)", arg=name
+    )
+    return f"{name} passed" in page.inner_text("#notices")
 
 
 def make_db(path, rows=50, table="items"):
@@ -22,7 +64,9 @@ def make_db(path, rows=50, table="items"):
 def grant_write_permission(profile, origin):
     """Pre-grant File System Access write permission: headless Chromium cannot show the prompt."""
     (profile / "Default").mkdir(parents=True, exist_ok=True)
-    prefs = {"profile": {"content_settings": {"exceptions": {"file_system_write_guard": {f"{origin},*": {"setting": 1}}}}}}
+    prefs = {
+        "profile": {"content_settings": {"exceptions": {"file_system_write_guard": {f"{origin},*": {"setting": 1}}}}}
+    }
     (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
 
 
@@ -86,7 +130,9 @@ def make_big_db(path, rows):
     """A database of rows x 1 kB: big enough that copying or saving it takes a while to interrupt."""
     with sqlite3.connect(path) as db:
         db.execute("create table items (id integer primary key, name text, size integer, payload blob)")
-        db.execute(f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
-                   "insert into items select i, 'row', i, randomblob(1000) from n")
+        db.execute(
+            f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
+            "insert into items select i, 'row', i, randomblob(1000) from n"
+        )
     db.close()
     return path

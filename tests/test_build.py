@@ -10,7 +10,11 @@ from conftest import ROOT
 
 
 def snapshot(dist):
-    return {p.relative_to(dist).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(dist).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in dist.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_rebuild_without_network_gives_the_same_dist(dist):
@@ -33,3 +37,19 @@ def test_precache_holds_every_file_the_app_needs(dist):
         assert not any(name.startswith(server_only) for name in installed)
     sw = (dist / "sw.js").read_text()
     assert '"url":"pyodide/pyodide.asm.wasm"' in sw  # over Workbox's 2 MiB default: proves the limit was raised
+
+
+def test_the_shell_and_the_manifest_open_what_the_python_side_imports(dist):
+    """formats.py is the one list of the files the app opens; the shell's and the manifest's copies come from it."""
+    from datasette_pwa import formats
+    from datasette_pwa.importing import FORMATS, SCRIPTS
+
+    shell = json.loads((dist / "formats.js").read_text().split("export const FORMATS = ", 1)[1].rstrip().rstrip(";"))
+    assert shell == formats.for_the_shell()
+    # Every data file the shell routes to import has an importer: sqlite-utils's, or the SQL script's restore.
+    importers = set(FORMATS) | SCRIPTS
+    assert set(shell["dataSuffixes"]) == importers and ".sql" in SCRIPTS
+    picked = {s for group in shell["pickerTypes"] for suffixes in group["accept"].values() for s in suffixes}
+    assert picked == set(formats.DATABASES["suffixes"]) | importers
+    manifest = json.loads((dist / "manifest.webmanifest").read_text())
+    assert manifest["file_handlers"][0]["accept"] == {"application/vnd.sqlite3": formats.DATABASES["suffixes"]}

@@ -6,11 +6,22 @@ import sqlite3
 import threading
 import time
 
+from conftest import start_app
+from helpers import (
+    check,
+    drop,
+    grant_write_permission,
+    insert,
+    kill_browser,
+    library_names,
+    make_big_db,
+    make_db,
+    notices,
+    query,
+    wait_for_library,
+)
 from playwright.sync_api import Error as PlaywrightError
 
-from conftest import start_app
-from helpers import (INSERT, drop, grant_write_permission, kill_browser, library_names, make_big_db, make_db, notices,
-                     wait_for_library)
 
 def start(playwright, profile, server):
     return start_app(playwright, profile, server.url)
@@ -20,11 +31,6 @@ def kill_later(profile, low, high):
     timer = threading.Timer(random.uniform(low, high), kill_browser, [profile])
     timer.start()
     return timer
-
-
-def check(page, name):
-    page.click(f"#library li[data-name='{name}'] button[aria-label='Check {name}']")
-    page.wait_for_function("name => document.querySelector('#notices').textContent.includes(name + ' passed')", arg=name)
 
 
 def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server, tmp_path):
@@ -39,18 +45,16 @@ def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server,
         try:
             while True:
                 i = len(acknowledged) + 1_000_000 * (_ + 1)
-                assert page.evaluate(INSERT, i) == 201
+                assert insert(page, "crash", {"id": i, "name": f"write {i}", "size": i}) == 201
                 acknowledged.append(i)
         except PlaywrightError:
             pass  # the browser died mid-request
         timer.join()
         context, page = start(playwright, profile, server)
-    ids = page.evaluate("fetch('ds/crash/-/query.json?sql=select+group_concat(id)+as+ids+from+items&_shape=array')"
-                        ".then(r => r.json()).then(r => r[0].ids)")
-    present = {int(i) for i in (ids or "").split(",") if i}
+    present = {row["id"] for row in query(page, "crash", "select id from items")}
     missing = set(acknowledged) - present
     assert not missing, f"seed {seed}: {len(missing)} acknowledged writes lost of {len(acknowledged)}"
-    check(page, "crash")
+    assert check(page, "crash")
     context.close()
 
 
@@ -78,7 +82,7 @@ def test_a_kill_during_save_back_leaves_the_old_or_the_new_file(playwright, serv
     context, page = start(playwright, profile, server)
     drop(page, [original])
     wait_for_library(page, "saved")
-    assert page.evaluate(INSERT.replace("crash", "saved"), 999_999_999) == 201
+    assert insert(page, "saved", {"id": 999_999_999, "name": "saved", "size": 1}) == 201
     page.click("#library li[data-name='saved'] button[aria-label='Save saved']")
     time.sleep(random.uniform(0.05, 0.8))
     kill_browser(profile)

@@ -6,16 +6,22 @@ import sqlite3
 import threading
 
 import pytest
+from conftest import launch, run_async
 from datasette import hookimpl
 from datasette.plugins import pm
-from markupsafe import Markup
-
-from conftest import launch, run_async
 from datasette_pwa import csp, library
 from datasette_pwa.app import start
+from markupsafe import Markup
 
-PAGES = ["/ds/", "/ds/pets", "/ds/pets/cats", "/ds/pets/cats/1", "/ds/pets/-/query?sql=select+*+from+cats",
-         "/ds/pets/-/execute-write", "/ds/-/search?q=cleo"]
+PAGES = [
+    "/ds/",
+    "/ds/pets",
+    "/ds/pets/cats",
+    "/ds/pets/cats/1",
+    "/ds/pets/-/query?sql=select+*+from+cats",
+    "/ds/pets/-/execute-write",
+    "/ds/-/search?q=cleo",
+]
 
 
 class InjectingPlugin:

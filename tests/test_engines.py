@@ -15,10 +15,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 import engines
+import pytest
+import webkit_returning
 from conftest import serve_directory
+from helpers import INSERT_JS, NOTICE_JS
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,8 +65,9 @@ def boot(browser, url):
     started = time.monotonic()
     browser.goto(url)
     browser.wait_until(READY, timeout=240)
-    failure = browser.evaluate("document.getElementById('failure').hidden ? null : "
-                               "document.getElementById('failure-detail').textContent")
+    failure = browser.evaluate(
+        "document.getElementById('failure').hidden ? null : document.getElementById('failure-detail').textContent"
+    )
     assert failure is None, f"{browser.name} did not start: {failure}"
     return round(time.monotonic() - started, 1)
 
@@ -185,8 +187,7 @@ def test_import_a_csv(booted, tmp_path):
 
 def test_an_error_nothing_else_reported_reaches_the_window(booted):
     booted.browser.evaluate("() => { setTimeout(() => Promise.reject(new Error('an engine check'))); }")
-    booted.browser.wait_until("() => document.querySelector('#notices').textContent.includes("
-                              "'Something went wrong in the app: an engine check')", timeout=10)
+    booted.browser.wait_until(NOTICE_JS, "Something went wrong in the app: an engine check", timeout=10)
     assert booted.browser.evaluate("document.querySelector('#status').textContent") == "Error in the app"
 
 
@@ -203,9 +204,7 @@ def test_screenshots(booted):
 def test_a_write_survives_a_restart(booted):
     """Where the engine keeps files, a row written through Datasette is there after the browser restarts; in the
     memory-only library, the restart starts empty, as the window said it would."""
-    status = booted.browser.evaluate("""() => fetch('ds/birds/birds/-/insert', {method: 'POST',
-        headers: {'content-type': 'application/json'}, body: JSON.stringify({row: {name: 'owl'}})}).then(r => r.status)""")
-    assert status == 201
+    assert booted.browser.evaluate(INSERT_JS, ["birds", "birds", [{"name": "owl"}]]) == 201
     if booted.keeps_files:
         booted.browser.close()
         booted.browser = engines.launch(booted.name, booted.profile, booted.proxy.port, persist_prompt=True)
@@ -218,15 +217,52 @@ def test_a_write_survives_a_restart(booted):
         assert MEMORY_ONLY in booted.browser.evaluate(NOTICES)
 
 
-def test_a_returning_start_with_the_network_cut(booted):
-    """The server gone, a new browser on the same profile: the app starts from its service worker, offline."""
-    if not booted.keeps_files:
-        pytest.skip("WebKit under WebDriver keeps no storage between launches (MiniBrowser's automation mode)")
+def test_a_returning_start_with_the_network_cut(booted, dist, tmp_path):
+    """The server gone, a new browser on the same profile: the app starts from its service worker, offline.
+
+    WebKit differs: MiniBrowser under WebKitWebDriver always runs on ephemeral storage (measured: no service worker and
+    no cache survive a relaunch), so there two MiniBrowser launches without WebDriver make the journey instead."""
     booted.browser.close()
     booted.stop_serving()
+    if booted.name == "webkit":
+        webkit_returning_start(booted, dist, tmp_path)
+        return
     booted.browser = browser = engines.launch(booted.name, booted.profile, booted.proxy.port, persist_prompt=True)
     booted.timings["returning_boot"] = boot(browser, booted.url)
     assert browser.evaluate(NAMES, "birds") == ["wren", "robin", "kite", "owl"]
     assert browser.wait_until(FRAME_SHOWS_DATASETTE, timeout=30)
     assert browser.evaluate("navigator.storage.persist()") is True  # the testing prefs answer the prompt
     browser.screenshot(SHOTS / f"{booted.name}-returning.png")
+
+
+def webkit_returning_start(booted, dist, tmp_path):
+    """MiniBrowser twice on one HOME, a same-origin harness page driving the app (tests/webkit_returning.py): online
+    until the service worker holds the whole precache, then with the server answering the harness alone. The app must
+    come from its service worker: no request for it reaches the server, none leaves 127.0.0.1."""
+    server = webkit_returning.HarnessServer(dist)
+    home = tmp_path / "webkit-home"
+    shot = SHOTS / "webkit-returning.png"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        first = webkit_returning.run(server, home, booted.proxy.port, "first")
+        assert "error" not in first, first
+        assert (first["status"], first["failure"]) == ("Ready", None)
+        precache = [paths for name, paths in first["caches"].items() if name.startswith("workbox-precache")]
+        assert precache and set(precache[0]) == webkit_returning.precache_manifest(dist), first["caches"].keys()
+        server.cut = True
+        returning = webkit_returning.run(server, home, booted.proxy.port, "returning", screenshot=shot)
+    finally:
+        server.close()
+    # Only the browser's own check for a new service worker (on each navigation in its scope) asks the network.
+    asked = [request for request in server.refused if request != "GET /sw.js"]
+    assert asked == [], f"the returning start asked the network for {asked}"
+    assert "error" not in returning, returning
+    booted.timings["returning_boot"] = round(returning["readySeconds"], 1)
+    assert (returning["status"], returning["failure"]) == ("Ready", None)
+    assert returning["controller"] == server.url + "sw.js"
+    assert returning["frame"]["heading"] == "Datasette" and returning["frame"]["styled"], returning["frame"]
+    assert any(MEMORY_ONLY in notice for notice in returning["notices"]), returning["notices"]
+    # The precache, the memory snapshot and Datasette's static files survived the relaunch (a start may add to them).
+    kept = {name: set(paths) <= set(returning["caches"].get(name, [])) for name, paths in first["caches"].items()}
+    assert all(kept.values()), kept
+    assert png_size(shot)[0] > 0

@@ -5,7 +5,6 @@ import sys
 import urllib.request
 
 import pytest
-
 from conftest import free_port, start_server
 from datasette_pwa.app import SQL_TIME_LIMIT_MS
 
@@ -27,9 +26,23 @@ ENDPOINTS = [
 @pytest.fixture(scope="module")
 def native():
     port = free_port()
-    command = [sys.executable, "-m", "datasette", "serve", "--port", str(port),
-               "--setting", "base_url", "/ds/", "--setting", "num_sql_threads", "0",
-               "--setting", "sql_time_limit_ms", str(SQL_TIME_LIMIT_MS)]
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "--port",
+        str(port),
+        "--setting",
+        "base_url",
+        "/ds/",
+        "--setting",
+        "num_sql_threads",
+        "0",
+        "--setting",
+        "sql_time_limit_ms",
+        str(SQL_TIME_LIMIT_MS),
+    ]
     server = start_server(command, f"http://127.0.0.1:{port}/", "ds/-/versions.json")
     yield server
     server.stop()

@@ -1,9 +1,8 @@
 """When the runtime itself fails, the user is told, Datasette restarts, and the databases are still there."""
 
 import pytest
-
 from conftest import start_app, wait_ready
-from helpers import make_db, open_with_input, wait_for_frame, wait_for_library
+from helpers import clear_notices, make_db, open_with_input, wait_for_frame, wait_for_library
 
 
 @pytest.mark.parametrize(
@@ -31,3 +30,17 @@ def test_a_failed_worker_is_restarted_with_a_notice(playwright, server, tmp_path
         assert page.evaluate(count) == 4
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("where", ["worker", "service worker"])
+def test_an_error_nothing_reported_reaches_the_status_bar(app_page, app_context, where):
+    """Nothing fails silently: an unhandled rejection in the worker or the service worker shows in the window."""
+    message = f"a check of the {where}"
+    if where == "worker":
+        worker = next(w for w in app_page.workers if w.url.endswith("/worker.js"))
+        worker.evaluate("m => { setTimeout(() => Promise.reject(new Error(m))); }", message)
+    else:
+        app_context.service_workers[0].evaluate("m => { setTimeout(() => Promise.reject(new Error(m))); }", message)
+    app_page.locator("#notices .notice-error", has_text=f"Something went wrong in the {where}: {message}").wait_for()
+    assert app_page.inner_text("#status") == f"Error in the {where}"
+    clear_notices(app_page)

@@ -4,7 +4,6 @@ import json
 import sqlite3
 
 import pytest
-
 from datasette_pwa.importing import ImportFailed, import_file
 
 
@@ -31,7 +30,10 @@ def column_types(db, table):
     [
         ("people.csv", "name,age,score\nCleo,5,1.5\nPancakes,4,2.25\n"),
         ("people.tsv", "name\tage\tscore\nCleo\t5\t1.5\nPancakes\t4\t2.25\n"),
-        ("people.json", json.dumps([{"name": "Cleo", "age": 5, "score": 1.5}, {"name": "Pancakes", "age": 4, "score": 2.25}])),
+        (
+            "people.json",
+            json.dumps([{"name": "Cleo", "age": 5, "score": 1.5}, {"name": "Pancakes", "age": 4, "score": 2.25}]),
+        ),
         ("people.ndjson", '{"name": "Cleo", "age": 5, "score": 1.5}\n{"name": "Pancakes", "age": 4, "score": 2.25}\n'),
     ],
 )
@@ -49,7 +51,9 @@ def test_bad_csv_rows_are_skipped_and_reported(db, tmp_path):
     source.write_text("a,b\n1,2\n3,4,5\n6,7\n8,9,10,11\n")
     result = import_file(db, "ragged", str(source), "ragged.csv")
     assert result["rows"] == 2 and result["skipped"] == 2
-    assert result["skipped_detail"] == "line 3: 1 more field(s) than the header; line 5: 2 more field(s) than the header"
+    assert (
+        result["skipped_detail"] == "line 3: 1 more field(s) than the header; line 5: 2 more field(s) than the header"
+    )
 
 
 def test_non_utf8_text_is_read_as_windows_1252(db, tmp_path):
@@ -80,7 +84,7 @@ def test_unusable_files_leave_nothing_behind(db, tmp_path, name, content, reason
 def test_a_failure_half_way_rolls_everything_back(db, tmp_path):
     source = tmp_path / "half.ndjson"
     source.write_text('{"a": 1}\n' * 3000 + "not json\n")
-    with pytest.raises(Exception):
+    with pytest.raises(ImportFailed):
         import_file(db, "half", str(source), "half.ndjson")
     assert sqlite3.connect(db).execute("select count(*) from sqlite_master").fetchone() == (0,)
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
@@ -111,8 +110,17 @@ def test_a_transaction_cut_short_by_a_crash_is_rolled_back_before_datasette_read
 
 @pytest.mark.parametrize(
     "name, problem",
-    [("", "needs a name"), ("   ", "needs a name"), (" x", "space"), ("a/b", "cannot contain"), ("-", "start with -"),
-     ("-x", "start with -"), ("_memory", "Datasette's own"), ("_INTERNAL", "Datasette's own"), ("fine name", None)],
+    [
+        ("", "needs a name"),
+        ("   ", "needs a name"),
+        (" x", "space"),
+        ("a/b", "cannot contain"),
+        ("-", "start with -"),
+        ("-x", "start with -"),
+        ("_memory", "Datasette's own"),
+        ("_INTERNAL", "Datasette's own"),
+        ("fine name", None),
+    ],
 )
 def test_names_datasette_routes_itself_are_refused(name, problem):
     found = library.name_problem(name)
@@ -121,8 +129,14 @@ def test_names_datasette_routes_itself_are_refused(name, problem):
 
 @pytest.mark.parametrize(
     "file_name, name",
-    [("fixtures.db", "fixtures"), ("pets.CSV", "pets"), ("-x/y.jsonl", "x_y"), ("_memory.sqlite", "database _memory"),
-     (".db", "database"), ("notes.txt", "notes.txt")],
+    [
+        ("fixtures.db", "fixtures"),
+        ("pets.CSV", "pets"),
+        ("-x/y.jsonl", "x_y"),
+        ("_memory.sqlite", "database _memory"),
+        (".db", "database"),
+        ("notes.txt", "notes.txt"),
+    ],
 )
 def test_names_from_file_names_are_always_valid(file_name, name):
     assert library.name_from_file(file_name) == name
@@ -134,8 +148,14 @@ def test_stored_queries_survive_a_restart_with_a_kept_internal_database(tmp_path
     app = run_async(start("/ds/", "test", internal))
     run_async(library.add(app.ds, ("good", str(good))))
     form = "name=longest&sql=select+max(length(v))+as+n+from+t"
-    reply = run_async(app.handle("POST", "http://x/ds/good/-/queries/store",
-                                 [("content-type", "application/x-www-form-urlencoded")], form.encode()))
+    reply = run_async(
+        app.handle(
+            "POST",
+            "http://x/ds/good/-/queries/store",
+            [("content-type", "application/x-www-form-urlencoded")],
+            form.encode(),
+        )
+    )
     assert reply.status in (200, 302), reply.body
     app.ds.close()
     app = run_async(start("/ds/", "test", internal))
@@ -150,9 +170,13 @@ def test_the_owners_time_limit_applies_to_execute_write_too(tmp_path):
     app = run_async(start("/ds/", "test", sql_time_limit_ms=50))
     run_async(library.add(app.ds, ("slow", str(path))))
     # A write that takes a while (a recursive insert of a million rows): over 50 ms, under Datasette's fixed 2 s.
-    slow = {"sql": "insert into t with recursive c(n) as (select 1 union all select n + 1 from c where n < 3000000) select n from c"}
-    write = lambda: run_async(app.handle("POST", "http://x/ds/slow/-/execute-write", [("content-type", "application/json")],
-                                         json.dumps(slow).encode()))
+    slow = "insert into t with recursive c(n) as (select 1 union all select n + 1 from c where n < 3000000) select n from c"
+
+    def write():
+        headers = [("content-type", "application/json")]
+        body = json.dumps({"sql": slow}).encode()
+        return run_async(app.handle("POST", "http://x/ds/slow/-/execute-write", headers, body))
+
     reply = write()
     assert reply.status == 400 and "interrupted" in reply.body.decode(), reply.body
     app.set_time_limit(60_000)

@@ -5,10 +5,20 @@ import sqlite3
 import time
 
 import pytest
-
 from conftest import NetworkGuard, free_port, launch, start_app, wait_ready
-from helpers import (drop, kill_browser, library_names, make_db, notices, open_with_input,
-                     rows_named, wait_for_frame, wait_for_library)
+from helpers import (
+    drop,
+    insert,
+    kill_browser,
+    library_names,
+    make_db,
+    notices,
+    open_with_input,
+    rows_named,
+    wait_for_frame,
+    wait_for_library,
+    wait_for_notice,
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +81,9 @@ def test_bad_files_are_reported_and_nothing_is_lost(app, tmp_path):
     db.close()
     before = set(library_names(app))
 
-    open_with_input(app, [tmp_path / n for n in ("notes.db", "empty.db", "truncated.db", "corrupt.db")] + [good, hostile])
+    open_with_input(
+        app, [tmp_path / n for n in ("notes.db", "empty.db", "truncated.db", "corrupt.db")] + [good, hostile]
+    )
     wait_for_library(app, "good-one")
     messages = " | ".join(notices(app))
     assert "notes.db was not added: it is not a SQLite database (or it is encrypted)" in messages
@@ -103,7 +115,9 @@ def test_writes_cannot_come_from_another_site(app, server):
     and never reaches this app's service worker at all.
     """
     other_origin = f"http://127.0.0.1:{free_port()}/"
-    before = app.evaluate("fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)")
+    before = app.evaluate(
+        "fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)"
+    )
     attacker = app.context.new_page()
     app.context.route(
         f"{other_origin}attack.html",
@@ -123,7 +137,9 @@ def test_writes_cannot_come_from_another_site(app, server):
     )
     attacker.frame_locator("iframe").locator("h1", has_text="Refused").wait_for()
     attacker.close()
-    after = app.evaluate("fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)")
+    after = app.evaluate(
+        "fetch('ds/fixtures/items.json?_shape=array&_size=max').then(r => r.json()).then(r => r.length)"
+    )
     assert after == before
 
 
@@ -139,7 +155,7 @@ def import_with_dialog(page, path, database=None, table=None):
 
 def test_import_csv_into_a_new_database(app, tmp_path):
     source = tmp_path / "pets.csv"
-    source.write_bytes("name,age,weight\nCleo,5,4.5\nPancakes,4,3.25\nOops,1,2,3\n".encode())
+    source.write_bytes(b"name,age,weight\nCleo,5,4.5\nPancakes,4,3.25\nOops,1,2,3\n")
     import_with_dialog(app, source)
     wait_for_library(app, "pets")
     wait_for_frame(app, "/ds/pets/pets")
@@ -147,7 +163,10 @@ def test_import_csv_into_a_new_database(app, tmp_path):
     assert "Imported 2 rows from pets.csv into pets." in texts
     assert "1 row(s) of pets.csv were skipped: line 4: 1 more field(s) than the header." in texts
     rows = app.evaluate("fetch('ds/pets/pets.json?_shape=array').then(r => r.json())")
-    assert rows == [{"rowid": 1, "name": "Cleo", "age": 5, "weight": 4.5}, {"rowid": 2, "name": "Pancakes", "age": 4, "weight": 3.25}]
+    assert rows == [
+        {"rowid": 1, "name": "Cleo", "age": 5, "weight": 4.5},
+        {"rowid": 2, "name": "Pancakes", "age": 4, "weight": 3.25},
+    ]
 
 
 def test_import_json_into_an_existing_database_and_a_broken_file(app, tmp_path):
@@ -161,7 +180,7 @@ def test_import_json_into_an_existing_database_and_a_broken_file(app, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('[{"a": 1}, {"a": ')
     import_with_dialog(app, broken)
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('broken.json was not imported')")
+    wait_for_notice(app, "broken.json was not imported")
     assert any("could not be read as JSON" in n for n in notices(app))
     assert set(library_names(app)) == before  # the new database made for it was removed again
 
@@ -186,7 +205,7 @@ def test_a_file_bigger_than_the_quota_is_refused_with_sizes(app, tmp_path):
     try:
         big = make_db(tmp_path / "toobig.db", rows=200_000)
         open_with_input(app, [big])
-        app.wait_for_function("() => document.querySelector('#notices').textContent.includes('toobig.db')")
+        wait_for_notice(app, "toobig.db")
         assert any("toobig.db" in n and "does not fit" in n and "MB" in n for n in notices(app))
         assert "toobig" not in library_names(app)
         assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") < usage + 2_000_000
@@ -215,7 +234,7 @@ def test_a_write_that_fills_the_disk_fails_clearly_and_loses_nothing(app, tmp_pa
     # Still readable, consistent, and unchanged: the transaction rolled back.
     assert app.evaluate("fetch('ds/tight/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 20
     app.click("#library li[data-name='tight'] button[aria-label='Check tight']")
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('tight passed')")
+    wait_for_notice(app, "tight passed")
 
 
 def test_drop_writes_and_save_back(app, tmp_path):
@@ -225,14 +244,10 @@ def test_drop_writes_and_save_back(app, tmp_path):
     wait_for_frame(app, "/ds/dropped")
 
     # Datasette's JSON write API, as the local owner, from the app's page.
-    status = app.evaluate(
-        """() => fetch('ds/dropped/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-            body: JSON.stringify({row: {name: 'written in the app', size: 99}})}).then(r => r.status)"""
-    )
-    assert status == 201
+    assert insert(app, "dropped", {"name": "written in the app", "size": 99}) == 201
 
     app.click("#library li[data-name='dropped'] button[aria-label='Save dropped']")
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved dropped')")
+    wait_for_notice(app, "Saved dropped")
     with sqlite3.connect(original) as db:
         assert db.execute("select name from items where size = 99").fetchone() == ("written in the app",)
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
@@ -263,7 +278,7 @@ def test_save_back_to_a_vanished_file_keeps_the_library_copy(app, tmp_path):
     wait_for_library(app, "vanishing")
     original.unlink()
     app.click("#library li[data-name='vanishing'] button[aria-label='Save vanishing']")
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('vanishing.db is gone')")
+    wait_for_notice(app, "vanishing.db is gone")
     assert app.evaluate("fetch('ds/vanishing/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 4
 
 
@@ -281,11 +296,10 @@ def test_keyboard_shortcuts_and_about(app, tmp_path):
     with sqlite3.connect(original) as db:
         db.execute("delete from items")
     db.close()
-    app.evaluate("""() => fetch('ds/keys/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-        body: JSON.stringify({row: {name: 'saved by keyboard', size: 1}})})""")
+    assert insert(app, "keys", {"name": "saved by keyboard", "size": 1}) == 201
     app.keyboard.press("Control+s")  # saves the database shown; it changed on disk, so Save asks first
     app.locator("dialog[open] button", has_text="Overwrite").click()
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved keys')")
+    wait_for_notice(app, "Saved keys")
     assert rows_named(original, "saved by keyboard") == 1
 
     app.keyboard.press("Control+n")
@@ -324,11 +338,7 @@ def test_library_and_writes_survive_a_killed_browser_offline(playwright, server,
     drop(page, [make_db(tmp_path / "alpha.db"), make_db(tmp_path / "beta.db")])
     wait_for_library(page, "beta")
     wait_for_library(page, "alpha")
-    status = page.evaluate(
-        """() => fetch('ds/alpha/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-            body: JSON.stringify({row: {name: 'survivor', size: 7}})}).then(r => r.status)"""
-    )
-    assert status == 201
+    assert insert(page, "alpha", {"name": "survivor", "size": 7}) == 201
     kill_browser(profile)  # right after the response: the write must already be in OPFS
 
     context = launch(playwright, profile, guard, offline=True)
@@ -393,15 +403,16 @@ def test_save_and_download_at_once_each_get_their_own_copy(app, tmp_path):
     wait_for_library(app, "saving")
     open_with_input(app, [make_db(tmp_path / "fetching.db", rows=9)])
     wait_for_library(app, "fetching")
-    app.evaluate("""() => fetch('ds/saving/items/-/insert', {method: 'POST', headers: {'content-type': 'application/json'},
-        body: JSON.stringify({row: {name: 'only in saving', size: 1}})})""")
+    assert insert(app, "saving", {"name": "only in saving", "size": 1}) == 201
     with app.expect_download() as download:
         app.evaluate("""() => ['Download fetching', 'Save saving'].forEach(
             label => document.querySelector(`#library button[aria-label='${label}']`).click())""")
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Saved saving')")
+    wait_for_notice(app, "Saved saving")
     copy = tmp_path / "copy.db"
     download.value.save_as(copy)
-    assert rows_named(copy, "only in saving") == 0 and sqlite3.connect(copy).execute("select count(*) from items").fetchone() == (9,)
+    assert rows_named(copy, "only in saving") == 0 and sqlite3.connect(copy).execute(
+        "select count(*) from items"
+    ).fetchone() == (9,)
     assert rows_named(saved, "only in saving") == 1
 
 
@@ -412,7 +423,7 @@ def test_a_1_5_gb_database_opens_and_browses(app, huge_db):
     open_with_input(app, [huge_db])
     app.locator("#imports progress").wait_for()  # streamed with a progress bar
     app.locator("#imports button", has_text="Cancel").click()
-    app.wait_for_function("() => document.querySelector('#notices').textContent.includes('Opening huge.db was cancelled')")
+    wait_for_notice(app, "Opening huge.db was cancelled")
     assert "huge" not in library_names(app)
     assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") < usage + 100_000_000
 

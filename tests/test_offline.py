@@ -4,7 +4,6 @@ import base64
 from urllib.parse import quote_plus
 
 from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
-
 from datasette_pwa.app import start
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
@@ -63,7 +62,9 @@ def test_app_works_offline_after_one_visit(playwright, dist, tmp_path):
 
     # Custom SQL on _memory, in Datasette's SQL editor, submitted as the form it is.
     frame.locator("a[href$='/ds/_memory']").first.click()
-    page.wait_for_function("() => document.getElementById('frame').contentWindow.location.pathname.endsWith('/ds/_memory')")
+    page.wait_for_function(
+        "() => document.getElementById('frame').contentWindow.location.pathname.endsWith('/ds/_memory')"
+    )
     frame.locator(".cm-editor").wait_for()  # Datasette's CodeMirror bundle ran
     frame.locator(".cm-content").fill("select sqlite_version() as version")
     frame.locator("form.sql input[type=submit]").click()
@@ -73,7 +74,9 @@ def test_app_works_offline_after_one_visit(playwright, dist, tmp_path):
 
     # Back returns the frame to the database page.
     page.go_back()
-    page.wait_for_function("() => document.getElementById('frame').contentWindow.location.pathname.endsWith('/ds/_memory')")
+    page.wait_for_function(
+        "() => document.getElementById('frame').contentWindow.location.pathname.endsWith('/ds/_memory')"
+    )
 
     # A CSV export is byte-exact, and a real download of it works.
     path = f"ds/_memory/-/query.csv?sql={quote_plus(CSV_SQL)}"

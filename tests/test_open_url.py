@@ -5,10 +5,10 @@ import http.server
 import threading
 
 import pytest
+from conftest import launch, serve_directory, start_app, wait_ready
+from helpers import library_names, make_db, notices, wait_for_frame, wait_for_library, wait_for_notice
 
 from build import Handler
-from conftest import launch, serve_directory, start_app, wait_ready
-from helpers import library_names, make_db, notices, wait_for_frame, wait_for_library
 
 
 class CorsHandler(Handler):
@@ -48,11 +48,21 @@ def open_url_dialog(page, url):
     page.locator("dialog[open] button", has_text="Open").click()
 
 
+LIBRARY_FILES = """async () => {
+    const library = await (await navigator.storage.getDirectory()).getDirectoryHandle('library');
+    const names = [];
+    for await (const name of library.keys()) names.push(name);
+    return names;
+}"""
+
+
 def test_open_a_database_from_a_url(app, files_server):
     open_url_dialog(app, files_server + "open/remote.db")
     wait_for_library(app, "remote")
     wait_for_frame(app, "/ds/remote")
     assert app.evaluate("fetch('ds/remote/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 6
+    # The downloaded file was only a way in: once imported, it is gone from the app's storage.
+    app.wait_for_function(f"({LIBRARY_FILES})().then(names => !names.some(n => n.startsWith('download-')))")
 
 
 @pytest.mark.parametrize(
@@ -65,7 +75,7 @@ def test_open_a_database_from_a_url(app, files_server):
 def test_url_failures_say_why(app, files_server, path, message):
     before = set(library_names(app))
     open_url_dialog(app, files_server + path)
-    app.wait_for_function("m => document.querySelector('#notices').textContent.includes(m)", arg=message)
+    wait_for_notice(app, message)
     assert set(library_names(app)) == before
 
 

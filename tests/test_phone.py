@@ -7,7 +7,9 @@ from helpers import library_names, make_db, notices, open_with_input, wait_for_f
 def fits(page, selector):
     page.wait_for_function("s => document.querySelector(s).getAnimations().length === 0", arg=selector)  # slid in
     box = page.locator(selector).bounding_box()
-    return box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] + box["height"] <= 740
+    return (
+        box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 360 and box["y"] + box["height"] <= 740
+    )
 
 
 def test_the_app_on_a_phone(playwright, server, tmp_path):

@@ -2,7 +2,10 @@
 
 from urllib.parse import quote_plus
 
-PNG = "89504E470D0A1A0A0000000D4948445200000001000000010806000000" + "1F15C4890000000D49444154789C6360F8CF00000301010018DD8DB40000000049454E44AE426082"
+PNG = (
+    "89504E470D0A1A0A0000000D4948445200000001000000010806000000"
+    + "1F15C4890000000D49444154789C6360F8CF00000301010018DD8DB40000000049454E44AE426082"
+)
 
 
 def show_query(page, sql):
@@ -18,8 +21,14 @@ def show_query(page, sql):
 
 def test_bundled_plugins_offline(app_page, app_context):
     plugins = app_page.evaluate("fetch('ds/-/plugins.json').then(r => r.json()).then(ps => ps.map(p => p.name))")
-    assert {"datasette-plot", "datasette-pretty-json", "datasette-search-all", "datasette-render-markdown",
-            "datasette-render-images", "datasette-json-html"} <= set(plugins)
+    assert {
+        "datasette-plot",
+        "datasette-pretty-json",
+        "datasette-search-all",
+        "datasette-render-markdown",
+        "datasette-render-images",
+        "datasette-json-html",
+    } <= set(plugins)
     app_context.set_offline(True)
     try:
         # A chart, drawn by datasette-plot's own bundled JavaScript.
@@ -30,7 +39,7 @@ def test_bundled_plugins_offline(app_page, app_context):
         frame = show_query(
             app_page,
             "select '{\"a\": [1, 2]}' as data, '**bold**' as notes_markdown, "
-            f"X'{PNG}' as picture, '{{\"href\": \"/ds/-/versions\", \"label\": \"Versions\"}}' as link",
+            f'X\'{PNG}\' as picture, \'{{"href": "/ds/-/versions", "label": "Versions"}}\' as link',
         )
         assert frame.locator("td pre").count() >= 1  # pretty JSON
         assert frame.locator("td strong", has_text="bold").count() == 1  # markdown

@@ -3,24 +3,25 @@
 import sqlite3
 
 import pytest
-
 from conftest import launch, start_app, wait_ready
-from helpers import (drop, kill_browser, library_names, make_big_db, make_db, notices, open_with_input, wait_for_frame,
-                     wait_for_library)
-
-EXECUTE_WRITE = """([db, sql]) => fetch(`ds/${db}/-/execute-write`, {method: 'POST',
-    headers: {'content-type': 'application/json', accept: 'application/json'}, body: JSON.stringify({sql})})
-    .then(async r => [r.status, await r.json()])"""
-COUNT = "([db, sql]) => fetch(`ds/${db}/-/query.json?_shape=array&sql=${encodeURIComponent(sql)}`).then(r => r.json())"
+from helpers import (
+    check,
+    drop,
+    execute_write,
+    kill_browser,
+    library_names,
+    make_big_db,
+    make_db,
+    notices,
+    open_with_input,
+    query,
+    wait_for_frame,
+    wait_for_library,
+)
 
 
 def worker_of(page):
     return next(w for w in page.workers if w.url.endswith("/worker.js"))
-
-
-def check(page, name):
-    page.click(f"#library li[data-name='{name}'] button[aria-label='Check {name}']")
-    page.locator("#notices .notice", has_text=f"{name} passed SQLite's integrity check").wait_for()
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_the_journal_is_on_disk_before_the_database_is_overwritten(window, tmp_p
             };
         }
     }""")
-    status, body = window.evaluate(EXECUTE_WRITE, ["ordered", "update items set name = name || ' changed'"])
+    status, body = execute_write(window, "ordered", "update items set name = name || ' changed'")
     assert status == 200, body
     io = worker_of(window).evaluate("self.io")
     writes = [handle for operation, handle in io if operation == "write"]
@@ -71,21 +72,25 @@ def test_two_files_with_the_same_name_opened_at_once_are_both_kept(playwright, s
     open_with_input(page, [small])
     wait_for_library(page, "data")
     wait_for_library(page, "data-2")
-    counts = {name: page.evaluate(COUNT, [name, "select count(*) as n from items"])[0]["n"] for name in ("data", "data-2")}
+    counts = {name: query(page, name, "select count(*) as n from items")[0]["n"] for name in ("data", "data-2")}
     assert sorted(counts.values()) == [3, 60_000]
     context.close()
 
     context, page = start_app(playwright, profile, server.url)
     assert {"data", "data-2"} <= set(library_names(page))
-    assert {name: page.evaluate(COUNT, [name, "select count(*) as n from items"])[0]["n"] for name in counts} == counts
+    assert {name: query(page, name, "select count(*) as n from items")[0]["n"] for name in counts} == counts
     context.close()
 
 
 def test_names_datasette_routes_itself_are_refused(window, tmp_path):
     open_with_input(window, [make_db(tmp_path / "named.db", rows=1)])
     wait_for_library(window, "named")
-    for wanted, message in [("", "needs a name"), ("-x", "cannot start with -"), ("_memory", "Datasette's own database"),
-                            ("a/b", "cannot contain /")]:
+    for wanted, message in [
+        ("", "needs a name"),
+        ("-x", "cannot start with -"),
+        ("_memory", "Datasette's own database"),
+        ("a/b", "cannot contain /"),
+    ]:
         window.click("#library li[data-name='named'] button[aria-label='Rename named']")
         window.locator("dialog[open] input").fill(wanted)
         window.locator("dialog[open] button", has_text="Rename").click(no_wait_after=True)
@@ -101,7 +106,9 @@ def test_stored_queries_survive_a_restart_offline(playwright, server, tmp_path):
     context, page = start_app(playwright, profile, server.url)
     open_with_input(page, [make_db(tmp_path / "kept.db", rows=12)])
     wait_for_frame(page, "/ds/kept")
-    page.evaluate("() => { document.getElementById('frame').src = 'ds/kept/-/queries/store?sql=select+count(*)+as+n+from+items'; }")
+    page.evaluate(
+        "() => { document.getElementById('frame').src = 'ds/kept/-/queries/store?sql=select+count(*)+as+n+from+items'; }"
+    )
     wait_for_frame(page, "/ds/kept/-/queries/store")
     frame = page.frame_locator("#frame")
     frame.locator("#query-url-slug").fill("how_many")
@@ -155,7 +162,7 @@ def test_a_kill_in_the_middle_of_a_long_update_never_stops_the_app(playwright, s
     drop(page, [table_150mb])
     wait_for_library(page, "long")
     worker_of(page).evaluate(COUNT_WRITES)
-    status, body = page.evaluate(EXECUTE_WRITE, ["long", "update items set size = size + 1"])  # committed
+    status, body = execute_write(page, "long", "update items set size = size + 1")  # committed
     assert status == 200, body
     writes = worker_of(page).evaluate("self.writes")
     points = [
@@ -168,9 +175,11 @@ def test_a_kill_in_the_middle_of_a_long_update_never_stops_the_app(playwright, s
         worker_of(page).evaluate(COUNT_WRITES)
         worker_of(page).evaluate(f"self.freeze = {{file: '{file}', at: {max(1, int(writes[file] * fraction))}}}")
         page.evaluate(LISTEN_FOR_FREEZE)
-        page.evaluate("sql => { fetch('ds/long/-/execute-write', {method: 'POST', headers: "
-                      "{'content-type': 'application/json'}, body: JSON.stringify({sql})}) }",
-                      "update items set size = size + 1000")
+        page.evaluate(
+            "sql => { fetch('ds/long/-/execute-write', {method: 'POST', headers: "
+            "{'content-type': 'application/json'}, body: JSON.stringify({sql})}) }",
+            "update items set size = size + 1000",
+        )
         assert page.evaluate("window.frozen"), f"the update never reached {file} write {fraction}"
         kill_browser(profile)
 
@@ -183,9 +192,10 @@ def test_a_kill_in_the_middle_of_a_long_update_never_stops_the_app(playwright, s
         else:
             assert not [n for n in notices(page) if UNDONE in n]
         # All or nothing: every row has the committed +1, none the +1000 cut short.
-        assert page.evaluate(COUNT, ["long", "select size - id as d, count(*) as n from items group by d"]) == \
-            [{"d": 1, "n": 150_000}], (file, fraction)
-        check(page, "long")
+        assert query(page, "long", "select size - id as d, count(*) as n from items group by d") == [
+            {"d": 1, "n": 150_000}
+        ], (file, fraction)
+        assert check(page, "long")
         page.evaluate("() => document.querySelectorAll('#notices .notice').forEach(n => n.remove())")
     context.close()
 
@@ -195,8 +205,9 @@ def test_taking_over_a_window_that_is_still_starting(playwright, server, tmp_pat
     try:
         first = context.pages[0]
         first.goto(server.url)
-        first.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Starting Python')",
-                                timeout=60_000)
+        first.wait_for_function(
+            "() => document.querySelector('#status').textContent.startsWith('Starting Python')", timeout=60_000
+        )
         second = context.new_page()
         second.goto(server.url)
         second.click("#take-over")
@@ -218,8 +229,10 @@ def test_big_answers_complete_without_the_watchdog_restarting_the_worker(window,
     path = tmp_path / "million.db"
     with sqlite3.connect(path) as db:
         db.execute("create table m (id integer primary key, label text)")
-        db.execute("with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000) "
-                   "insert into m select i, 'row ' || i from n")
+        db.execute(
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000) "
+            "insert into m select i, 'row ' || i from n"
+        )
     db.close()
     open_with_input(window, [path])
     wait_for_library(window, "million")
@@ -236,8 +249,10 @@ def test_big_answers_complete_without_the_watchdog_restarting_the_worker(window,
     }""")
     assert lines == 1_000_001
     # A slow but valid query (seconds, past Datasette's own 1 s limit).
-    slow = "with recursive c(x) as (select 1 union all select x + 1 from c where x < 5000000) select count(*) as n from c"
-    assert window.evaluate(COUNT, ["million", slow]) == [{"n": 5_000_000}]
+    slow = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 5000000) select count(*) as n from c"
+    )
+    assert query(window, "million", slow) == [{"n": 5_000_000}]
     assert not [n for n in notices(window) if "Datasette stopped" in n]
 
 
@@ -253,7 +268,9 @@ def test_the_sql_time_limit_is_the_owners_to_change(window):
     window.click("#settings")
     assert window.locator("dialog[open] input").input_value() == "30"  # seconds, where Datasette has 1
     window.keyboard.press("Escape")
-    slow = "with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c"
+    slow = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select count(*) as n from c"
+    )
     url = "q => fetch('ds/_memory/-/query.json?_shape=array&sql=' + encodeURIComponent(q)).then(r => r.json())"
     try:
         change_time_limit(window, 0.2)

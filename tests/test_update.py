@@ -8,8 +8,16 @@ import sys
 from conftest import ROOT, launch, serve_directory, wait_ready
 from helpers import make_db, open_with_input, wait_for_library
 
-SOURCES = ["build.py", "pyproject.toml", "package.json", "package-lock.json", "wheels.lock", "manifest.webmanifest",
-           "pwa", "python"]
+SOURCES = [
+    "build.py",
+    "pyproject.toml",
+    "package.json",
+    "package-lock.json",
+    "wheels.lock",
+    "manifest.webmanifest",
+    "pwa",
+    "python",
+]
 
 
 def build_copy(repo, site):
@@ -60,8 +68,11 @@ def test_update_to_a_new_build(playwright, dist, tmp_path):
         second.click("#update-now")
         # Both windows reload into version B, the first visit's too.
         for page in (first, second):
-            page.wait_for_function("() => !window.beforeUpdate && document.querySelector('#status')?.textContent.match("
-                                   "/Ready|another window/)", timeout=60_000)
+            page.wait_for_function(
+                "() => !window.beforeUpdate && document.querySelector('#status')?.textContent.match("
+                "/Ready|another window/)",
+                timeout=60_000,
+            )
         owner = first if first.locator("#elsewhere").is_hidden() else second
         wait_ready(owner)
         assert f"build {version_b}" in owner.inner_text("#versions")

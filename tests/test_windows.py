@@ -1,7 +1,7 @@
 """Two windows of the app, and files opened from the OS with the installed app."""
 
 from conftest import start_app, wait_ready
-from helpers import make_db, open_with_input, wait_for_frame, wait_for_library
+from helpers import make_db, open_with_input, wait_for_frame, wait_for_library, wait_for_notice
 
 
 def open_one_database(playwright, server, tmp_path, name, rows):
@@ -15,7 +15,6 @@ def open_one_database(playwright, server, tmp_path, name, rows):
 def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
     context, first = open_one_database(playwright, server, tmp_path, "shared", rows=9)
     try:
-
         second = context.new_page()
         second.goto(server.url)
         second.locator("#elsewhere").wait_for()  # says where Datasette is instead of failing
@@ -79,6 +78,6 @@ def test_two_windows_write_at_the_same_time(playwright, server, tmp_path):
         count = "fetch('ds/together/-/query.json?sql=select+count(*)+as+n+from+items&_shape=array').then(r => r.json())"
         assert first.evaluate(count) == [{"n": 600}]
         first.click("#library li[data-name='together'] button[aria-label='Check together']")
-        first.wait_for_function("() => document.querySelector('#notices').textContent.includes('together passed')")
+        wait_for_notice(first, "together passed")
     finally:
         context.close()

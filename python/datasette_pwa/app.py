@@ -59,7 +59,7 @@ class App:
             return
         # Datasette sees the path with the prefix stripped, as behind a stripping proxy, while base_url
         # stays set: with the prefix left on, 1.0a41 doubles it in "next" links.
-        inner = urlunsplit((parts.scheme, parts.netloc, "/" + parts.path[len(self.base_url):], parts.query, ""))
+        inner = urlunsplit((parts.scheme, parts.netloc, "/" + parts.path[len(self.base_url) :], parts.query, ""))
         nonce = csp.new_nonce()
         answer = exchange(self.asgi, method, inner, list(headers), bytes(body) if body else None, self.jar)
         status, reply_headers = await anext(answer)
@@ -99,9 +99,15 @@ async def start(base_url: str, build_id: str, internal: str | None = None, sql_t
         # Always offer _memory for scratch SQL, as `datasette` does when given no files.
         memory=True,
         # Pyodide has no threads: run SQL on the event loop. Given as config, as `datasette serve --setting` does.
-        config={"settings": {"num_sql_threads": 0, "base_url": base_url, "sql_time_limit_ms": sql_time_limit_ms or SQL_TIME_LIMIT_MS}},
+        config={
+            "settings": {
+                "num_sql_threads": 0,
+                "base_url": base_url,
+                "sql_time_limit_ms": sql_time_limit_ms or SQL_TIME_LIMIT_MS,
+            }
+        },
     )
-    # Lets plugin.py's actor {"id": "root"} use every permission, as `datasette --root` does.
+    # Lets plugin/'s actor {"id": "root"} use every permission, as `datasette --root` does.
     ds.root_enabled = True
     ds.get_jinja_environment().bytecode_cache = TEMPLATES
     csp.install(ds.get_jinja_environment())

@@ -1,0 +1,82 @@
+"""The code stays as the project keeps it: ruff's lint and format checks over the Python, TypeScript's checker over
+the JavaScript in pwa/ (checkJs, from JSDoc types), no function in pwa/ or python/ longer than 60 lines and no file
+there longer than 300."""
+
+import ast
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+import build
+
+# One program per kind of global scope (tsconfig.json says why); together they cover every file in pwa/.
+TSCONFIGS = ["tsconfig.page.json", "tsconfig.worker.json", "tsconfig.sw.json"]
+TSC = ROOT / "node_modules" / ".bin" / "tsc"
+MAX_FUNCTION_LINES = 60  # tests/function_lengths.mjs has the same limit for pwa/
+MAX_FILE_LINES = 300
+
+
+def run(*command):
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def node_modules():
+    """TypeScript is one of the build's npm tools (package.json): installed as build.py installs them, if it is not."""
+    build.fetch_npm()
+
+
+def test_ruff_lint_passes():
+    result = run(sys.executable, "-m", "ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_kept():
+    result = run(sys.executable, "-m", "ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("config", TSCONFIGS)
+def test_typescript_finds_no_error(node_modules, config):
+    result = run(str(TSC), "-p", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_typescript_checks_every_file(node_modules):
+    """A file that no program reaches (imported by none of the entry points) would go unchecked."""
+    checked = set()
+    for config in TSCONFIGS:
+        result = run(str(TSC), "-p", config, "--listFilesOnly")
+        assert result.returncode == 0, result.stdout + result.stderr
+        checked |= set(result.stdout.split())
+    unchecked = {str(path) for path in (ROOT / "pwa").glob("*.js")} - checked
+    assert not unchecked, f"no tsconfig*.json reaches {sorted(unchecked)}"
+
+
+def test_no_function_is_longer_than_60_lines(node_modules):
+    result = run("node", "tests/function_lengths.mjs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "", f"split these into smaller functions:\n{result.stdout}"
+
+
+def test_no_python_function_is_longer_than_60_lines():
+    long = []
+    for path in (ROOT / "python").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, "split these into smaller functions:\n" + "\n".join(long)
+
+
+def test_no_file_is_longer_than_300_lines():
+    files = [*(ROOT / "python").rglob("*.py"), *(ROOT / "pwa").iterdir()]
+    long = {
+        str(f.relative_to(ROOT)): n
+        for f in files
+        if f.is_file() and (n := len(f.read_text().splitlines())) > MAX_FILE_LINES
+    }
+    assert not long, f"split these by job: {long}"
