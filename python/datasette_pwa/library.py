@@ -5,11 +5,14 @@ The worker keeps the files (in OPFS) and their records; this module only talks t
 
 import os
 import sqlite3
+from urllib.parse import quote
 
 from datasette.app import Datasette
 from datasette.database import Database
 
 from .formats import suffix_of
+from .plugin.history import RecordedDatabase, move_history
+from .plugin.scripts import ScriptDatabase
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite's quick_check reads every page: 2.7 s of a 1.7 GB import. Files up to this size get it (under half a second);
@@ -119,19 +122,73 @@ def names(ds: Datasette) -> list[str]:
     return list(ds.databases)
 
 
-class LibraryDatabase(Database):
+class LibraryDatabase(RecordedDatabase, ScriptDatabase):
     """A database of the library. Its execute-writes get the SQL time limit the owner set (sql_time_limit_ms), where
-    Datasette 1.0a41 gives them a fixed 2 s, which interrupted a 150 MB UPDATE that takes 0.7 s natively."""
+    Datasette 1.0a41 gives them a fixed 2 s, which interrupted a 150 MB UPDATE that takes 0.7 s natively. The owner's
+    SQL goes into the query history (plugin/history.py); execute-write takes scripts (plugin/scripts.py)."""
 
     async def execute_write(self, sql, params=None, block=True, **kwargs):
         kwargs.setdefault("time_limit_ms", self.ds.setting("sql_time_limit_ms"))
         return await super().execute_write(sql, params, block, **kwargs)
 
 
+class CrossDatabase(Database):
+    """_memory with the library's databases attached read-only under their names, for SQL across them (`select ...
+    from pypi.packages join other.t`), as `datasette --crossdb` does. Not Datasette's own crossdb: it attaches when
+    _memory's connection is made, which without threads is once, before the worker adds the library, and it writes
+    names and paths into its ATTACH unquoted (a "]" in a name breaks every _memory query). Hence follow_library."""
+
+    def connect(self, write=False):
+        conn = super().connect(write)  # ":memory:" with uri=True, so ATTACH reads "file:...?mode=ro" as a URI
+        room = conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)  # SQLite's limit, 10 unless built otherwise
+        for name, db in self.ds.databases.items():
+            if room and db.path and not db.is_memory:
+                try:
+                    conn.execute("ATTACH ? AS ?", [f"file:{quote(db.path)}?mode=ro", name])
+                    room -= 1
+                except sqlite3.Error:
+                    pass  # a name SQLite has taken: main, temp, or one that differs from another only in case
+        return conn
+
+
+def follow_library(ds: Datasette) -> None:
+    """Give Datasette a new _memory, whose connections attach the library as it is now: Datasette keeps _memory's
+    connection (one, without threads) as long as the database, attached as the library was when it was made. The old
+    one's connections close, so the worker can close a removed database's file."""
+    old = ds.databases.get("_memory")
+    if old is None:
+        return
+    fresh = CrossDatabase(ds, is_mutable=False, is_memory=True)
+    fresh.name = fresh.route = "_memory"
+    # In the same place in the list; a new dict, as Datasette's add_database makes one (requests may be iterating it).
+    ds.databases = {**ds.databases, "_memory": fresh}
+    old.close()
+
+
+async def attached_table_columns(ds: Datasette) -> dict[str, list[str]]:
+    """{"db.table": [column, ...]} for each table and view of the databases attached to _memory (lang-sql, the SQL
+    editor's completion, reads a dotted name as a table of a schema), from Datasette's catalog."""
+    attached = [d.name for d in await ds.get_database("_memory").attached_databases()]
+    marks = ", ".join("?" * len(attached))
+    found = await ds.get_internal_database().execute(
+        f"select database_name, table_name, cid, name from catalog_columns where database_name in ({marks}) "
+        f"union all select database_name, view_name, 0, null from catalog_views where database_name in ({marks}) "
+        "order by 1, 2, 3",
+        attached * 2,
+    )
+    columns: dict[str, list[str]] = {}
+    for database, table, _, column in found.rows:
+        names = columns.setdefault(f"{database}.{table}", [])
+        if column is not None:
+            names.append(column)
+    return columns
+
+
 async def add(ds: Datasette, *databases: tuple[str, str]) -> None:
     """Serve each (name, path); one catalog refresh for all of them, which matters at start with many databases."""
     for name, path in databases:
         ds.add_database(LibraryDatabase(ds, path=path, is_mutable=True), name=name)
+    follow_library(ds)
     # Datasette refreshes its table catalog at most once a second; the next page must list the new tables.
     await ds.refresh_schemas(force=True)
 
@@ -139,6 +196,8 @@ async def add(ds: Datasette, *databases: tuple[str, str]) -> None:
 async def remove(ds: Datasette, name: str) -> None:
     if name in ds.databases:
         ds.remove_database(name)
+    follow_library(ds)  # before the worker closes the file, which _memory has attached
+    await move_history(ds, name, None)
     await ds.refresh_schemas(force=True)
 
 
@@ -146,6 +205,7 @@ async def rename(ds: Datasette, name: str, new_name: str) -> None:
     path = ds.databases[name].path
     ds.remove_database(name)
     await add(ds, (new_name, path))
+    await move_history(ds, name, new_name)
 
 
 def create_empty(path: str) -> None:

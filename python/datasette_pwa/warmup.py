@@ -17,10 +17,24 @@ insert into books_fts (books_fts) values ('rebuild');
 """
 
 PAGES = [
-    "", "warmup", "warmup/books", "warmup/books?_facet=author_id", "warmup/books?_search=first",
-    "warmup/books?title__contains=F&_sort_desc=id", "warmup/books/1", "warmup/authors/1",
-    "warmup/-/query?sql=select+*+from+books", "warmup/books.json", "warmup/books.csv",
-    "-/versions", "-/plugins", "-/search?q=first", "missing",
+    "",
+    "warmup",
+    "warmup/books",
+    "warmup/books?_facet=author_id",
+    "warmup/books?_search=first",
+    "warmup/books?title__contains=F&_sort_desc=id",
+    "warmup/books/1",
+    "warmup/authors/1",
+    "warmup/-/query?sql=select+*+from+books",
+    "warmup/books.json",
+    "warmup/books.csv",
+    "warmup/-/diagram",
+    "-/compare",
+    "warmup/-/history",
+    "-/versions",
+    "-/plugins",
+    "-/search?q=first",
+    "missing",
 ]
 
 

@@ -1,7 +1,39 @@
 """Datasette hooks for the app: the person at this browser owns every database, files stay consistent, and
-Datasette's pages follow the system's dark mode (static/dark.css)."""
+Datasette's pages follow the system's dark mode (static/dark.css); and the features beyond Datasette's own (schema
+diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion)."""
 
 from datasette import hookimpl
+
+# The features' hooks live in their modules and are re-exported here, where pluggy finds them. Each carries its own
+# name (pluggy's specname), so that several features can each have, say, a register_routes.
+from .compare_routes import compare_action as compare_action  # /-/compare (compare.py, compare_rows.py)
+from .compare_routes import compare_routes as compare_routes
+from .diagram_routes import diagram_database_action as diagram_database_action  # <db>/-/diagram (diagram.py)
+from .diagram_routes import register_diagram_routes as register_diagram_routes
+from .dump import dump_action as dump_action  # <db>/-/dump.sql
+from .dump import dump_routes as dump_routes
+from .history import history_asgi_wrapper as history_asgi_wrapper  # records the owner's SQL
+from .history import history_startup as history_startup
+from .history_routes import history_database_action as history_database_action  # <db>/-/history
+from .history_routes import history_query_action as history_query_action
+from .history_routes import register_history_routes as register_history_routes
+from .scripts import script_routes as script_routes  # several statements in one execute-write
+
+
+@hookimpl(specname="extra_template_vars")
+def crossdb_completion(template, database, datasette):
+    # The SQL editor completes the tables of the page's own database (table_columns); on _memory, whose connection has
+    # the library attached, it completes "db.table" and its columns instead.
+    if database != "_memory" or template not in ("database.html", "query.html"):
+        return None
+
+    async def inner():
+        # Imported here: library.py imports Datasette, which imports this plugin.
+        from ..library import attached_table_columns
+
+        return {"table_columns": await attached_table_columns(datasette)}
+
+    return inner
 
 
 @hookimpl
