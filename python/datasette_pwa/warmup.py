@@ -31,6 +31,7 @@ PAGES = [
     "warmup/-/diagram",
     "-/compare",
     "warmup/-/history",
+    "warmup/books/-/indexes",
     "-/versions",
     "-/plugins",
     "-/search?q=first",

@@ -1,6 +1,6 @@
 """Datasette hooks for the app: the person at this browser owns every database, files stay consistent, and
 Datasette's pages follow the system's dark mode (static/dark.css); and the features beyond Datasette's own (schema
-diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion)."""
+diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion, indexes)."""
 
 from datasette import hookimpl
 
@@ -17,6 +17,8 @@ from .history import history_startup as history_startup
 from .history_routes import history_database_action as history_database_action  # <db>/-/history
 from .history_routes import history_query_action as history_query_action
 from .history_routes import register_history_routes as register_history_routes
+from .indexes_routes import indexes_table_action as indexes_table_action  # <db>/<table>/-/indexes (indexes.py)
+from .indexes_routes import register_index_routes as register_index_routes
 from .scripts import script_routes as script_routes  # several statements in one execute-write
 
 
