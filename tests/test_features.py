@@ -3,12 +3,14 @@ diagram, the SQL dump, and a SQL script opened as a file."""
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
 from conftest import NetworkGuard, launch, start_app, wait_ready
 from helpers import (
     execute_write,
+    frame_path,
     grant_write_permission,
     library_names,
     open_with_input,
@@ -17,6 +19,7 @@ from helpers import (
     wait_for_library,
     wait_for_notice,
 )
+from playwright.sync_api import Error as PlaywrightError
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 HOSTILE = '<b>"odd" name</b>'
@@ -144,6 +147,8 @@ def open_script(page, path, into=None):
     assert dialog.locator("input").count() == 0  # no table name: the script names its own tables
     if into:
         dialog.locator("select").select_option(into)
+    else:
+        page.screenshot(path=DOCS / "script.png")
     dialog.locator("button", has_text="Run").click()
 
 
@@ -201,6 +206,9 @@ def test_compare_two_databases(app):
 def test_a_query_joins_databases_of_the_library(app):
     sql = "select b.title, a.name from shelf.books b join shelf2.authors a on a.id = b.author_id order by b.id"
     assert query(app, "_memory", sql) == [{"title": "The Dispossessed", "name": "Ursula"}]
+    show(app, "ds/_memory/-/query?" + urlencode({"sql": sql}))
+    assert app.frame_locator("#frame").locator("td.col-name").inner_text() == "Ursula"
+    app.screenshot(path=DOCS / "crossdb.png")
     status, body = execute_write(app, "_memory", "delete from shelf.books")
     assert status != 200  # the attached databases are read-only
     assert len(query(app, "shelf", "select * from books")) == 2
@@ -212,3 +220,72 @@ def test_execute_write_runs_a_script_in_one_transaction(app):
     status, body = execute_write(app, "shelf", "insert into tags values ('c'); insert into nowhere values (1)")
     assert status == 400 and "Statement 2 failed" in body["errors"][0], body
     assert query(app, "shelf", "select count(*) as n from tags") == [{"n": 2}]
+
+
+def test_an_index_is_made_from_the_table_page_after_its_sql_is_shown(app):
+    show(app, "ds/shelf/books")
+    frame = app.frame_locator("#frame")
+    frame.locator("details.actions-menu-links summary").first.click()
+    frame.locator("a", has_text="Indexes").click()
+    wait_for_frame(app, "/ds/shelf/books/-/indexes")
+    frame.locator("form.pwa-indexes-create select[name='column']").first.select_option("title")
+    frame.locator("input[value='Show the SQL']").click()
+    wait_for_frame(app, "/ds/shelf/books/-/indexes/create")
+    assert frame.locator("pre.pwa-indexes-sql").inner_text() == 'CREATE INDEX "idx_books_title" ON "books" ("title");'
+    app.screenshot(path=DOCS / "indexes.png")
+    frame.locator("input[value='Run']").click()
+    frame.locator(".pwa-indexes-name", has_text="idx_books_title").wait_for()
+    plan = query(app, "shelf", "explain query plan select * from books where title = 'x'")
+    assert any("idx_books_title" in row["detail"] for row in plan)
+
+
+def menu_item(page, label):
+    """An item (a link or a button) of the page's actions menu, the menu opened."""
+    frame = page.frame_locator("#frame")
+    frame.locator("details.actions-menu-links summary").first.click()
+    return frame.locator("details.actions-menu-links").locator("a, button").filter(has_text=label).first
+
+
+def test_datasettes_own_create_table_and_alter_table_dialogs_work(app):
+    show(app, "ds/shelf")
+    menu_item(app, "Create table").click()
+    dialog = app.frame_locator("#frame").locator("dialog.table-create-dialog")
+    dialog.locator("#table-create-name").fill("plants")
+    dialog.locator(".table-create-column-name").last.fill("species")  # after the id column it starts with
+    dialog.locator(".table-create-save").click()
+    wait_for_frame(app, "/ds/shelf/plants")  # Datasette shows the new table
+    menu_item(app, "Alter table").click()
+    dialog = app.frame_locator("#frame").locator("dialog.table-alter-dialog, dialog[open]").first
+    dialog.locator(".table-alter-add-column").click()
+    dialog.locator(".table-alter-column-name").last.fill("height")
+    dialog.locator(".table-alter-save").click()  # Review changes
+    dialog.locator(".table-alter-save", has_text="Apply changes").click()
+    app.wait_for_function(
+        "() => fetch('ds/shelf/-/query.json?_shape=array&sql=' + encodeURIComponent(\"select name from "
+        "pragma_table_info('plants')\")).then(r => r.json()).then(rows => rows.some(r => r.name === 'height'))"
+    )
+
+
+def test_a_starred_query_becomes_a_stored_query(app):
+    show(app, "ds/shelf/-/query?sql=select+title+from+books+where+id+%3D+2")
+    database_action(app, "Query history")
+    wait_for_frame(app, "/ds/shelf/-/history")
+    frame = app.frame_locator("#frame")
+    entry = frame.locator("ol.pwa-history > li").filter(has_text="select title from books where id = 2").first
+    entry.locator("button", has_text="Star").click()
+    app.wait_for_function("() => document.getElementById('frame').contentWindow.location.pathname.includes('starred_')")
+    wait_for_frame(app, frame_path(app))
+    assert frame.locator("td.col-title").inner_text() == "Invisible Cities"
+
+
+def test_the_sql_editor_completes_the_tables_of_attached_databases(app):
+    show(app, "ds/_memory/-/query")
+    editor = app.frame_locator("#frame").locator(".cm-content")
+    editor.click()
+    app.keyboard.type("select * from shelf.bo")
+    completions = app.frame_locator("#frame").locator(".cm-tooltip-autocomplete li")
+    try:
+        completions.first.wait_for(timeout=5_000)
+    except PlaywrightError:
+        app.keyboard.press("Control+Space")
+    assert "books" in completions.all_inner_texts()
