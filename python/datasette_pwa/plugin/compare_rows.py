@@ -10,12 +10,10 @@ a lacks, a pass over b seeking each in a. New rows usually come after all of a's
 with such a key they are looked for there first, with a seek. Python sees only the keys of rows that differ.
 """
 
+from sqlite_utils.db import quote_identifier as identifier
+
 LIMIT = 100  # rows listed of each kind of difference; all of them are counted
 MAIN, OTHER = "main", "b"  # the schemas of databases a and b on the comparison's connection
-
-
-def identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def integer_key(side) -> bool:

@@ -12,6 +12,7 @@ import sqlite3
 from datasette import hookimpl
 from datasette.resources import DatabaseResource
 from datasette.utils.asgi import AsgiStream
+from sqlite_utils.db import quote_identifier as identifier
 
 from .downloads import attachment
 
@@ -215,10 +216,6 @@ def hidden_rowid(conn, name: str) -> str | None:
     # Each of these names means the rowid unless a column has it.
     columns = {c.decode().lower() for (c,) in conn.execute("SELECT name FROM pragma_table_xinfo(?)", [name])}
     return next((n for n in ("rowid", "_rowid_", "oid") if n not in columns), None)
-
-
-def identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(text: str) -> bytes:

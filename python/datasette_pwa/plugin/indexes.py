@@ -1,11 +1,13 @@
 """A table's indexes, as SQLite's pragmas describe them, and the CREATE INDEX and DROP INDEX statements that
 indexes_routes.py shows before it runs them.
 
-Identifiers are always double-quoted, their quotes doubled: that is SQLite's own quoting, and it holds for every name
-(Datasette's escape_sqlite uses [brackets], which no name containing "]" survives).
+Identifiers are always double-quoted, their quotes doubled (sqlite-utils's quote_identifier): SQLite's own quoting,
+which holds for every name.
 """
 
 from dataclasses import dataclass
+
+from sqlite_utils.db import quote_identifier as quote
 
 # The create form offers a select for each of the index's first, second... column, up to this many: enough for
 # nearly every index, and still a short form on a phone. The routes take any number.
@@ -43,10 +45,6 @@ class NewIndex:
     name: str
     columns: tuple[str, ...]
     unique: bool
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def create_sql(table: str, index: NewIndex) -> str:
