@@ -2,6 +2,7 @@
 // Each copy streams (never whole in memory), reports progress, can be cancelled, and leaves nothing behind on failure.
 import { formatBytes } from "./bytes.js";
 import { copyIntoFS } from "./library-files.js";
+import { isWalHeader } from "./opfs-fs.js";
 import { describe, find, lib, libraryCore, markWritten, pathOf, reserve, unreserve } from "./library.js";
 import { MSG } from "./protocol.js";
 import * as records from "./records.js";
@@ -140,11 +141,7 @@ async function explain(error, file) {
   return error;
 }
 
-
-async function isWal(file) {
-  const header = new Uint8Array(await file.slice(0, 20).arrayBuffer());
-  return header[18] === 2 && header[19] === 2;
-}
+const isWal = async (file) => isWalHeader(new Uint8Array(await file.slice(0, 20).arrayBuffer()));
 
 const walNotice = (fileName) =>
   `${fileName} was in WAL mode. It opened, but changes still in a separate “${fileName}-wal” file are not included. ` +
