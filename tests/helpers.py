@@ -2,10 +2,12 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 # Datasette's JSON APIs as the app's own page calls them (through the service worker and the worker). Plain
 # JavaScript taking one argument, so the Firefox and WebKit drivers (tests/engines.py) run them too.
@@ -133,6 +135,24 @@ def make_big_db(path, rows):
         db.execute(
             f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
             "insert into items select i, 'row', i, randomblob(1000) from n"
+        )
+    db.close()
+    return path
+
+
+def bundled_plugins():
+    """The Datasette plugins the app bundles: the datasette-* lines of wheels.in, where they are listed once."""
+    text = (Path(__file__).resolve().parent.parent / "wheels.in").read_text()
+    return set(re.findall(r"^(datasette-[\w-]+)==", text, re.MULTILINE))
+
+
+def make_numbered_db(path, rows, table="r", label="'row ' || i"):
+    """A table of rows (id, label) that SQLite fills itself, fast for hundreds of thousands of rows."""
+    with sqlite3.connect(path) as db:
+        db.execute(f"create table {table} (id integer primary key, label text)")
+        db.execute(
+            f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
+            f"insert into {table} select i, {label} from n"
         )
     db.close()
     return path

@@ -14,6 +14,7 @@ from datasette_pwa.app import App, start
 from datasette_pwa.exchange import CHUNK_BYTES
 from datasette_pwa.importing import ImportFailed, import_file, split_statements
 from datasette_pwa.plugin import dump
+from helpers import make_numbered_db
 
 ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<b>\"it's\" & 'x'</b> table"
@@ -223,13 +224,7 @@ def test_an_actor_who_may_not_view_the_database_gets_no_dump(source):
 
 
 def big_app(tmp_path):
-    path = tmp_path / "big.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table r (id integer primary key, label text)")
-        db.execute(
-            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 40000) "
-            "insert into r select i, 'row ' || i || ' ' || hex(randomblob(40)) from n"
-        )
+    path = make_numbered_db(tmp_path / "big.db", 40_000, label="'row ' || i || ' ' || hex(randomblob(40))")
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("big", str(path))))
     return app

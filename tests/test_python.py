@@ -9,6 +9,7 @@ import pytest
 from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
+from helpers import bundled_plugins, make_numbered_db
 
 ORIGIN = "http://127.0.0.1:8000"
 BLOB = bytes(range(256))
@@ -110,15 +111,7 @@ def test_pages_may_reach_nothing_outside_the_app(app):
 
 def test_the_offline_plugins_are_installed(app):
     names = {p["name"] for p in json.loads(get(app, "/ds/-/plugins.json").body)}
-    assert {
-        "datasette-plot",
-        "datasette-pretty-json",
-        "datasette-search-all",
-        "datasette-render-markdown",
-        "datasette-render-images",
-        "datasette-json-html",
-        "datasette-pwa",
-    } <= names
+    assert bundled_plugins() | {"datasette-pwa"} <= names
 
 
 def test_the_chart_script_only_goes_where_there_are_rows(app):
@@ -144,14 +137,7 @@ def test_the_warm_up_renders_every_kind_of_page_and_compiles_their_templates(mon
 def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     from datasette_pwa.exchange import CHUNK_BYTES
 
-    path = tmp_path / "rows.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table r (id integer primary key, label text)")
-        db.execute(
-            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000) "
-            "insert into r select i, 'row ' || i from n"
-        )
-    db.close()
+    path = make_numbered_db(tmp_path / "rows.db", 30_000)
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("rows", str(path))))
 

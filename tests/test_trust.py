@@ -1,7 +1,5 @@
 """No crash, race or hostile page costs a database or stops the app (issue "Trust"), in real Chromium and OPFS."""
 
-import sqlite3
-
 import pytest
 from conftest import launch, start_app, wait_ready
 from helpers import (
@@ -12,6 +10,7 @@ from helpers import (
     library_names,
     make_big_db,
     make_db,
+    make_numbered_db,
     notices,
     open_with_input,
     query,
@@ -226,14 +225,7 @@ def test_taking_over_a_window_that_is_still_starting(playwright, server, tmp_pat
 
 
 def test_big_answers_complete_without_the_watchdog_restarting_the_worker(window, tmp_path):
-    path = tmp_path / "million.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table m (id integer primary key, label text)")
-        db.execute(
-            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000) "
-            "insert into m select i, 'row ' || i from n"
-        )
-    db.close()
+    path = make_numbered_db(tmp_path / "million.db", 1_000_000, table="m")
     open_with_input(window, [path])
     wait_for_library(window, "million")
     # The whole table as CSV, streamed: counted chunk by chunk, never whole in the page.
