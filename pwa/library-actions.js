@@ -44,6 +44,8 @@ export class LibraryActions {
       { label: "Save as…", hint: () => "Save a copy to a file", run: (db) => saveAs(this, db.name) },
       { label: "Download", hint: () => "Download a copy", run: (db) => download(this, db.name) },
       { label: "Rename", hint: () => "Rename", run: (db) => this.rename(db.name) },
+      { label: "Publish…", hint: () => "Copy its tables to a Datasette server", run: (db) => this.showPage(`${db.url}/-/publish`) },
+      { label: "Pull…", hint: () => "Copy a table from a Datasette server into it", run: (db) => this.showPage(`${db.url}/-/pull`) },
       { label: "Check", hint: () => "Run SQLite's integrity check", run: (db) => this.check(db.name) },
       { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db.name) },
     ];

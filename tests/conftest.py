@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import http.server
+import os
 import socket
 import subprocess
 import sys
@@ -65,8 +66,8 @@ class Server:
         self.process.wait(10)
 
 
-def start_server(command, url, ready_path=""):
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(command, url, ready_path="", env=None):
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.time() + 60
     while True:
         try:
@@ -83,6 +84,52 @@ def serve_app():
     """`python build.py serve` on a free port (dist/ is already built, so it serves at once)."""
     port = free_port()
     return start_server([sys.executable, "build.py", "serve", "--port", str(port)], f"http://127.0.0.1:{port}/")
+
+
+@dataclass
+class DatasetteServer(Server):
+    """A real `datasette serve` of one database file, with CORS, and a token that may do anything."""
+
+    path: Path = None
+    token: str = ""
+    port: int = 0
+    command: list = field(default_factory=list)
+
+    @property
+    def database_url(self):
+        return self.url + self.path.stem
+
+    def restart(self):
+        """Start it again on the same port and file (after stop(): the server was down, and is back)."""
+        self.process = start_server(self.command, self.url, env=DATASETTE_ENV).process
+
+
+# Our plugin is installed in this environment, and it makes every visitor root: the server loads no plugins.
+DATASETTE_ENV = {**os.environ, "DATASETTE_LOAD_PLUGINS": ""}
+DATASETTE_SECRET = "datasette-pwa-tests"
+
+
+def serve_datasette(path, *options):
+    """`datasette serve path --cors` (1.0a41, this environment's), plus options, on a free port."""
+    port = free_port()
+    datasette = str(Path(sys.executable).with_name("datasette"))
+    command = [
+        datasette,
+        "serve",
+        str(path),
+        "--cors",
+        "--root",
+        "--secret",
+        DATASETTE_SECRET,
+        "--port",
+        str(port),
+        *options,
+    ]
+    server = start_server(command, f"http://127.0.0.1:{port}/", env=DATASETTE_ENV)
+    token = subprocess.run(
+        [datasette, "create-token", "root", "--secret", DATASETTE_SECRET], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return DatasetteServer(server.url, server.process, Path(path), token, port, command)
 
 
 @pytest.fixture(scope="session")
@@ -107,12 +154,18 @@ def playwright():
 
 @dataclass
 class NetworkGuard:
-    """Aborts and records every request that would leave 127.0.0.1."""
+    """Aborts and records every request that would leave 127.0.0.1.
+
+    block=False only records them: Playwright's interception changes how Chromium treats CORS (a preflight the server
+    would fail passes), so tests of talking to another origin watch without intercepting.
+    """
 
     outside: list = field(default_factory=list)
+    block: bool = True
 
     def attach(self, context):
-        context.route("**/*", self._route)
+        if self.block:
+            context.route("**/*", self._route)
         context.on("request", self._seen)
 
     def _is_outside(self, url):

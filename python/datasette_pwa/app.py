@@ -15,7 +15,7 @@ from .templates import TEMPLATES
 
 # Statuses whose responses must not carry a body (the browser's Response constructor refuses one).
 NULL_BODY_STATUSES = {101, 103, 204, 205, 304}
-FRAMING_HEADERS = {"x-frame-options", "content-security-policy"}
+FRAMING_HEADERS = {"x-frame-options", "content-security-policy", csp.CONNECT_OUT_HEADER}
 
 
 class Reply(NamedTuple):
@@ -66,8 +66,9 @@ class App:
         if any(k.lower() == "content-type" and v.startswith("text/html") for k, v in reply_headers):
             # Datasette forbids all framing of its write pages (execute-write, storing a query) against clickjacking;
             # the app shows every page in its own same-origin frame, so its policy allows that frame and no other.
+            connect_out = any(k.lower() == csp.CONNECT_OUT_HEADER for k, _ in reply_headers)
             reply_headers = [(k, v) for k, v in reply_headers if k.lower() not in FRAMING_HEADERS]
-            reply_headers.append(("content-security-policy", csp.policy(nonce)))
+            reply_headers.append(("content-security-policy", csp.policy(nonce, connect_out)))
         yield status, reply_headers
         if status not in NULL_BODY_STATUSES:
             async for chunk in answer:

@@ -48,9 +48,16 @@ def new_nonce() -> str:
     return nonce
 
 
-def policy(nonce: str) -> str:
-    """The policy of an HTML page: its own scripts, nothing outside the app's origin, no framing by other sites."""
+# A page that talks to a server the user names (publishing and pulling: plugin/transfer_routes.py) sends this header;
+# app.py removes it and lets that page's scripts connect to other origins. Every other page reaches nothing outside.
+CONNECT_OUT_HEADER = "x-datasette-pwa-connect-out"
+
+
+def policy(nonce: str, connect_out: bool = False) -> str:
+    """The policy of an HTML page: its own scripts, nothing outside the app's origin (unless connect_out: fetches to
+    any http or https server), no framing by other sites."""
+    connect = "connect-src 'self' http: https:; " if connect_out else ""
     return (
-        f"default-src 'self' data: blob:; script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {HANDLER_HASHES}; "
+        f"default-src 'self' data: blob:; {connect}script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {HANDLER_HASHES}; "
         "style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; form-action 'self'; base-uri 'self'; object-src 'none'"
     )

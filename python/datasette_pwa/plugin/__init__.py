@@ -1,6 +1,7 @@
 """Datasette hooks for the app: the person at this browser owns every database, files stay consistent, and
 Datasette's pages follow the system's dark mode (static/dark.css); and the features beyond Datasette's own (schema
-diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion, indexes)."""
+diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion, indexes, publishing to and
+pulling from Datasette servers)."""
 
 from datasette import hookimpl
 
@@ -20,6 +21,9 @@ from .history_routes import register_history_routes as register_history_routes
 from .indexes_routes import indexes_table_action as indexes_table_action  # <db>/<table>/-/indexes (indexes.py)
 from .indexes_routes import register_index_routes as register_index_routes
 from .scripts import script_routes as script_routes  # several statements in one execute-write
+from .transfer_routes import transfer_database_actions as transfer_database_actions  # <db>/-/publish, <db>/-/pull
+from .transfer_routes import transfer_routes as transfer_routes
+from .transfer_routes import transfer_table_action as transfer_table_action
 
 
 @hookimpl(specname="extra_template_vars")

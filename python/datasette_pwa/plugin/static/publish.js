@@ -1,0 +1,83 @@
+// The Publish dialog (pwa_publish.html): copies tables to a Datasette 1.0 server through its JSON write API. For each
+// table: create it with the same columns and primary key (asking before replacing one the server has), then send its
+// rows in key order, a batch at a time, as upserts. transfer.js has the dialog's plumbing.
+import { AFTER, Refusal, checkedUrl, confirmDialog, keepToken, local, rows, server, wire } from "./transfer.js";
+
+const ROWS = "x-datasette-pwa-rows";
+const root = document.querySelector(".pwa-publish");
+const here = root.dataset.database; // this database's URL in the app, e.g. /ds/shelf
+
+// GETs to the server carry no token: Datasette 1.0a41 answers the CORS preflight a token needs only on its write API
+// (its newer views' OPTIONS send no Access-Control-Allow-Origin), so only POSTs take it.
+
+/** The server's limits on a write (its /-/settings.json, beside the database); Datasette's defaults if it hides them. */
+async function limits(dbUrl, signal) {
+  const settings = new URL("../-/settings.json", dbUrl + "/");
+  const json = await server(settings.href, { signal }).then((r) => r.json()).catch(() => ({}));
+  return { rows: Math.min(json.max_insert_rows ?? 100, 1000), bytes: Math.floor((json.max_post_body_bytes ?? 2097152) * 0.9) };
+}
+
+/** Create the table on the server; if it has one of that name, replace it when the user says so (false if not). */
+async function create(job, table, signal) {
+  const { dbUrl, token } = job;
+  const post = (path, body) => server(`${dbUrl}/${path}`, { token, method: "POST", body: JSON.stringify(body), signal });
+  try {
+    await post("-/create", table.create);
+  } catch (error) {
+    if (!/already exists/.test(error.message)) throw error;
+    const yes = await confirmDialog(`Replace ${table.table}?`,
+      `${dbUrl} already has a table ${table.table}. Replace it, deleting its rows there, with this one?`, "Replace");
+    if (!yes) return false;
+    await post(`${table.path}/-/drop`, { confirm: true });
+    await post("-/create", table.create);
+  }
+  return true;
+}
+
+/** Send one table's rows from job.after on, a batch at a time; job.after and job.sent follow each batch the server took. */
+async function sendRows(job, table, view, signal) {
+  do {
+    const query = new URLSearchParams({ table: table.table, size: job.limits.rows, bytes: job.limits.bytes });
+    if (job.after) query.set("after", job.after);
+    const batch = await local(`${here}/-/publish-rows?${query}`, { signal });
+    const count = Number(batch.headers.get(ROWS));
+    const body = await batch.arrayBuffer();
+    if (count) await server(`${job.dbUrl}/${table.path}/-/upsert`, { token: job.token, method: "POST", body, signal });
+    job.after = batch.headers.get(AFTER);
+    job.sent += count;
+    view.progress(job.sent, job.total, `${table.table}: ${job.sent.toLocaleString()} of ${job.total.toLocaleString()} rows sent`);
+  } while (job.after);
+}
+
+async function makeJob(view, signal) {
+  const form = root.querySelector("form");
+  const dbUrl = checkedUrl(form.elements.url.value, "The Database URL").href.replace(/[?#].*$/, "").replace(/\/+$/, "");
+  const token = form.elements.token.value.trim();
+  await keepToken(form);
+  const only = form.elements.table.value;
+  const plan = await (await local(`${here}/-/publish.json${only ? `?table=${encodeURIComponent(only)}` : ""}`, { signal })).json();
+  if (!plan.tables.length) throw new Refusal("There is no table to publish.");
+  const job = { dbUrl, token, plan, total: plan.tables.reduce((n, t) => n + t.rows, 0), index: 0, after: null, sent: 0,
+    created: new Set(), limits: null };
+  return {
+    run: (signal) => run(job, view, signal),
+    stopped: () => `Stopped after ${job.sent.toLocaleString()} of ${job.total.toLocaleString()} rows. What was sent stays on the server; Resume goes on from there.`,
+  };
+}
+
+async function run(job, view, signal) {
+  job.limits ??= await limits(job.dbUrl, signal);
+  for (; job.index < job.plan.tables.length; job.index++, job.after = null) {
+    const table = job.plan.tables[job.index];
+    if (!job.created.has(table.table)) {
+      if (!(await create(job, table, signal))) return view.say(`Nothing more was sent: ${table.table} is on the server already.`, "warning");
+      job.created.add(table.table);
+    }
+    await sendRows(job, table, view, signal);
+  }
+  const tables = job.plan.tables.length === 1 ? job.plan.tables[0].table : `${job.plan.tables.length} tables`;
+  view.progress(job.sent, job.total, `${rows(job.sent)} sent`);
+  view.say(`Published ${rows(job.sent)} of ${tables} to`, "info", { href: job.dbUrl, textContent: job.dbUrl, target: "_blank", rel: "noopener" });
+}
+
+wire(root, makeJob);

@@ -1,0 +1,194 @@
+"""Publishing to and pulling from Datasette servers (transfer.py shapes the data; static/transfer.js, on these pages,
+talks to the server):
+- <db>/-/publish[?table=] is the Publish dialog: the server's database URL, an API token, which table (or all).
+- <db>/-/publish.json[?table=] is the plan: for each table the actor may see (FTS internals left out), its row count
+  the server's create body (transfer.create_body) and its name as a segment of the server's URLs (tilde-encoded).
+- <db>/-/publish-rows?table=&after=&size=&bytes= is one batch, the server's upsert body, with the cursor of the next
+  in the x-datasette-pwa-after header (absent after the last) and its row count in x-datasette-pwa-rows.
+- <db>/-/pull is the Pull dialog: a Datasette table or query URL, an optional token, the local table's name.
+- POST <db>/-/pull-rows?table=&first=1&replace=1 stores one page of the server's JSON (the request's body) and
+  answers {"ok", "rows", "count", "next_url", "truncated", "table_url"}; a first page for a table that exists, without replace, answers
+  409 {"ok": false, "exists": true}.
+
+Hooks are named transfer_* with pluggy's specname (see plugin/__init__.py).
+"""
+
+import json
+import sqlite3
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.resources import DatabaseResource, TableResource
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import BadRequest, NotFound, Response
+from sqlite_utils.db import quote_identifier
+
+from .. import csp
+from .transfer import TransferError, create_body, rows_page, store_page
+
+AFTER_HEADER = "x-datasette-pwa-after"
+ROWS_HEADER = "x-datasette-pwa-rows"
+BATCH_ROWS = 1000  # rows a request, as the issue asks; a server's max_insert_rows may lower it (transfer.js)
+
+
+@hookimpl(specname="register_routes")
+def transfer_routes(datasette):
+    db = r"^/(?P<database>[^/]+)/-/"
+    return [
+        (db + r"publish$", publish_page),
+        (db + r"publish\.json$", publish_plan),
+        (db + r"publish-rows$", publish_rows),
+        (db + r"pull$", pull_page),
+        (db + r"pull-rows$", pull_rows),
+    ]
+
+
+@hookimpl(specname="database_actions")
+def transfer_database_actions(datasette, database):
+    if not datasette.get_database(database).path:
+        return []  # _memory holds nothing to publish or keep
+    url = datasette.urls.database(database)
+    return [
+        {
+            "href": url + "/-/publish",
+            "label": "Publish to a Datasette server…",
+            "description": "Copy its tables to a Datasette server, with an API token.",
+        },
+        {
+            "href": url + "/-/pull",
+            "label": "Pull from a Datasette server…",
+            "description": "Copy a table or a query's results from a Datasette server into this database.",
+        },
+    ]
+
+
+@hookimpl(specname="table_actions")
+def transfer_table_action(datasette, database, table):
+    href = datasette.urls.database(database) + "/-/publish?" + urlencode({"table": table})
+    return [{"href": href, "label": "Publish to a Datasette server…", "description": "Copy this table to a server."}]
+
+
+async def visible_tables(datasette, request, db) -> list[str]:
+    """The tables the actor may see, as the database page lists them (no FTS internals, no sqlite_ tables)."""
+    await datasette.ensure_permission(
+        action="view-database", resource=DatabaseResource(database=db.name), actor=request.actor
+    )
+    page = await datasette.allowed_resources("view-table", request.actor, parent=db.name, limit=1000)
+    allowed = {resource.child async for resource in page.all()}
+    hidden = set(await db.hidden_table_names())
+    names = await db.table_names()
+    return [n for n in names if n in allowed and n not in hidden and not n.startswith("sqlite_")]
+
+
+async def page(datasette, request, template: str, context: dict):
+    db = await datasette.resolve_database(request)
+    tables = await visible_tables(datasette, request, db)
+    context = {"database": db.name, "database_color": db.color, "tables": tables, **context}
+    html = await datasette.render_template(template, context, request=request, view_name="pwa-transfer")
+    return Response.html(html, headers={csp.CONNECT_OUT_HEADER: "1"})
+
+
+async def publish_page(datasette, request):
+    return await page(
+        datasette, request, "pwa_publish.html", {"script": "publish.js", "table": request.args.get("table", "")}
+    )
+
+
+async def pull_page(datasette, request):
+    return await page(datasette, request, "pwa_pull.html", {"script": "pull.js"})
+
+
+async def publish_plan(datasette, request):
+    db = await datasette.resolve_database(request)
+    tables = await visible_tables(datasette, request, db)
+    wanted = request.args.get("table")
+    if wanted:
+        if wanted not in tables:
+            raise NotFound(f"{db.name} has no table {wanted}.")
+        tables = [wanted]
+
+    def plan(conn):
+        return [
+            {
+                "table": name,
+                "path": tilde_encode(name),
+                "create": create_body(conn, name),
+                "rows": conn.execute(f"select count(*) from {quote_identifier(name)}").fetchone()[0],
+            }
+            for name in tables
+        ]
+
+    return Response.json({"ok": True, "database": db.name, "tables": await db.execute_fn(plan)})
+
+
+async def publish_rows(datasette, request):
+    db = await datasette.resolve_database(request)
+    table = request.args.get("table", "")
+    if table not in await visible_tables(datasette, request, db):
+        raise NotFound(f"{db.name} has no table {table}.")
+    size = int_arg(request, "size", BATCH_ROWS)
+    max_bytes = int_arg(request, "bytes", 1 << 20)
+    after = request.args.get("after")
+    batch = await db.execute_fn(lambda conn: rows_page(conn, table, after, size, max_bytes))
+    headers = {ROWS_HEADER: str(batch.rows), **({AFTER_HEADER: batch.after} if batch.after else {})}
+    return Response(batch.body, content_type="application/json", headers=headers)
+
+
+async def pull_rows(datasette, request):
+    if request.method != "POST":
+        return refuse("POST a page of a Datasette server's JSON.", 405)
+    db = await datasette.resolve_database(request)
+    table = request.args.get("table", "").strip()
+    if not table or table.startswith("sqlite_"):
+        return refuse("Name the table the rows go into (not sqlite_...).")
+    first, replace = bool(request.args.get("first")), bool(request.args.get("replace"))
+    if refusal := await may_not_pull(datasette, request.actor, db, table, replace):
+        return refuse(refusal, 403)
+    try:
+        page_json = json.loads(await request.post_body())
+    except ValueError:
+        return refuse("The server's answer is not JSON: is the URL a Datasette table or query?")
+    if not isinstance(page_json, dict):
+        return refuse("The server's answer is not a page of Datasette's JSON.")
+    if first and not replace and await db.table_exists(table):
+        return Response.json({"ok": False, "exists": True, "error": f"{db.name} already has a table {table}."}, 409)
+    try:
+        rows = await db.execute_write_fn(lambda conn: store_page(conn, table, page_json, first and replace))
+    except (TransferError, sqlite3.Error) as error:
+        return refuse(str(error))
+    return Response.json(
+        {
+            "ok": True,
+            "rows": rows,
+            "count": page_json.get("count"),
+            "next_url": page_json.get("next_url"),
+            "truncated": bool(page_json.get("truncated")),
+            "table_url": datasette.urls.table(db.name, table),
+        }
+    )
+
+
+def refuse(error: str, status: int = 400) -> Response:
+    return Response.json({"ok": False, "error": error}, status=status)
+
+
+async def may_not_pull(datasette, actor, db, table: str, replace: bool) -> str | None:
+    """Why actor may not pull into table of db, or None if they may."""
+    if not db.is_mutable:
+        return f"{db.name} is read-only: pull into a database of the library."
+    needs = [("create-table", DatabaseResource(database=db.name)), ("insert-row", TableResource(db.name, table))]
+    if replace:
+        needs.append(("drop-table", TableResource(db.name, table)))
+    for action, resource in needs:
+        if not await datasette.allowed(action=action, resource=resource, actor=actor):
+            return f"You may not {action.replace('-', ' ')} in {db.name}."
+    return None
+
+
+def int_arg(request, name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise BadRequest(f"{name} must be a whole number above 0.")
+    return int(value)

@@ -1,0 +1,170 @@
+"""Publish and Pull in the built app, against a real `datasette serve` 1.0a41 on loopback (--cors, a root token): 100,000
+rows published with the network cut half-way and then back (Resume), pulled back into another database and compared
+row by row; a wrong token, a wrong URL, a server that is down and one without CORS each say why."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import NetworkGuard, serve_datasette, serve_directory, start_app
+from helpers import make_db, open_with_input, wait_for_frame, wait_for_library
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROWS = 100_000
+SOURCE = f"""
+create table items (id INTEGER PRIMARY KEY, label TEXT, score REAL, data BLOB);
+with recursive n(i) as (select 1 union all select i + 1 from n where i < {ROWS})
+insert into items select i, 'row ' || i || ' ü', i / 7.0, cast(printf('%08x', i * 2654435761) as blob) from n;
+"""
+
+
+@pytest.fixture(scope="module")
+def app(playwright, server, tmp_path_factory):
+    """The app with shelf (the rows to publish) and pulled (where they come back) in its library."""
+    guard = NetworkGuard(block=False)
+    context, page = start_app(playwright, tmp_path_factory.mktemp("publish-profile"), server.url, guard)
+    folder = tmp_path_factory.mktemp("publish")
+    with sqlite3.connect(folder / "shelf.db") as db:
+        db.executescript(SOURCE)
+    db.close()
+    make_db(folder / "pulled.db", rows=1, table="kept")
+    open_with_input(page, [folder / "pulled.db", folder / "shelf.db"])
+    wait_for_library(page, "shelf")
+    page.source = folder / "shelf.db"
+    yield page
+    context.close()
+    assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("remote")
+    sqlite3.connect(folder / "team.db").close()
+    server = serve_datasette(folder / "team.db", "--setting", "max_insert_rows", "1000")
+    yield server
+    server.stop()
+
+
+def dialog(page, action, db, url, token, table=None, remember=False):
+    """Open a database's Publish… or Pull… from the sidebar, fill it in and submit it; returns the frame. An empty
+    token of None waits for the token the app kept for that server to be filled in."""
+    page.evaluate("document.getElementById('frame').contentDocument.body.dataset.old = '1'")
+    page.click(f'button[aria-label="{action} {db}"]')
+    wait_for_frame(page, f"/ds/{db}/-/{'publish' if action == 'Publish…' else 'pull'}")
+    page.wait_for_function(
+        "() => { const doc = document.getElementById('frame').contentDocument;"
+        " return doc.readyState === 'complete' && !doc.body.dataset.old; }"
+    )
+    frame = page.frame_locator("#frame")
+    label = "Database URL" if action == "Publish…" else "Datasette URL"
+    frame.get_by_label(label).fill(url)
+    frame.get_by_label(label).press("Tab")
+    if token is None:  # the token kept for this server comes from IndexedDB
+        page.wait_for_function(
+            "document.getElementById('frame').contentDocument.querySelector('input[name=token]').value"
+        )
+    else:
+        frame.get_by_label("API token").fill(token)
+    frame.get_by_label("Remember the token").set_checked(
+        remember or frame.get_by_label("Remember the token").is_checked()
+    )
+    if table is not None and action == "Pull…":
+        frame.get_by_label("Table name").fill(table)
+    elif table is not None:
+        frame.locator("select[name=table]").select_option(table)
+    frame.get_by_role("button", name=action.rstrip("…"), exact=True).click()
+    return frame
+
+
+def message(frame, timeout=60_000):
+    """The dialog's message, once there is one (the end of a run: done, failed or stopped)."""
+    shown = frame.locator(".pwa-transfer-message:not([hidden])")
+    shown.wait_for(timeout=timeout)
+    return shown.inner_text()
+
+
+def progress(page):
+    return page.evaluate("document.getElementById('frame').contentDocument.querySelector('progress')?.value ?? 0")
+
+
+def test_publish_survives_the_network_cut_and_pull_brings_every_row_back(app, remote):
+    frame = dialog(app, "Publish…", "shelf", remote.database_url, remote.token)
+    app.wait_for_function(
+        "() => document.getElementById('frame').contentDocument.querySelector('progress').value >= 40000",
+        timeout=180_000,
+    )
+    app.context.set_offline(True)
+    try:
+        assert "Could not reach" in message(frame) and "offline" in message(frame)
+        stopped_at = progress(app)
+        assert 40_000 <= stopped_at < ROWS
+    finally:
+        app.context.set_offline(False)
+    frame.get_by_role("button", name="Resume").click()
+    assert "Published 100,000 rows of items" in message(frame, timeout=300_000)
+    app.screenshot(path=DOCS / "publish.png")
+    with sqlite3.connect(remote.path) as served, sqlite3.connect(app.source) as source:
+        assert (
+            served.execute("select * from items order by id").fetchall()
+            == source.execute("select * from items order by id").fetchall()
+        )
+
+    frame = dialog(app, "Pull…", "pulled", remote.database_url + "/items", "", table="")
+    assert "Pulled 100,000 rows into items" in message(frame, timeout=300_000)
+    compared = app.evaluate("fetch('ds/-/compare.json?a=shelf&b=pulled').then(r => r.json())")
+    assert [t["name"] for t in compared["tables_unchanged"]] == ["items"], json.dumps(compared)[:2000]
+    frame.get_by_role("link", name="Open items").click()
+    wait_for_frame(app, "/ds/pulled/items")
+    assert (
+        "rows" in app.frame_locator("#frame").locator("h3").first.inner_text()
+    )  # "10,000+ rows": Datasette counts no further
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("wrong token", "refused (401: Invalid token signature)"),
+        ("wrong URL", "has nothing at"),
+        ("server down", "Could not reach"),
+        ("no CORS", "does not let other sites use its API (CORS)"),
+    ],
+)
+def test_publish_failures_say_why_and_send_nothing(app, remote, tmp_path, case, expected):
+    url, token = remote.database_url, remote.token
+    if case == "wrong token":
+        token = "dstok_not-a-token"
+    elif case == "wrong URL":
+        url = remote.url + "nosuchdb"
+    elif case == "server down":
+        remote.stop()
+    elif case == "no CORS":
+        sqlite3.connect(tmp_path / "team.db").close()
+        url, static = serve_directory(tmp_path)
+        url += "team"
+    try:
+        frame = dialog(app, "Publish…", "pulled", url, token)
+        assert expected in message(frame)
+        assert frame.locator(".pwa-transfer-message.message-error").is_visible()
+    finally:
+        if case == "server down":
+            remote.restart()
+        if case == "no CORS":
+            static.shutdown()
+    with sqlite3.connect(remote.path) as served:
+        assert "kept" not in {name for (name,) in served.execute("select name from sqlite_master")}
+
+
+def test_publishing_a_table_the_server_has_asks_before_replacing_it(app, remote):
+    frame = dialog(app, "Publish…", "pulled", remote.database_url, remote.token, table="kept", remember=True)
+    assert "Published 1 row of kept" in message(frame)
+    frame = dialog(app, "Publish…", "pulled", remote.database_url, None, table="kept")
+    question = frame.locator("dialog[open]")
+    assert "already has a table kept" in question.inner_text()
+    question.get_by_role("button", name="Cancel").click()
+    assert "Nothing more was sent" in message(frame)
+    frame.get_by_role("button", name="Publish", exact=True).click()
+    question.get_by_role("button", name="Replace").click()
+    assert "Published 1 row of kept" in message(frame)
+    with sqlite3.connect(remote.path) as served:
+        assert served.execute("select count(*) from kept").fetchone() == (1,)
