@@ -2,6 +2,7 @@
 // saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this side asks
 // questions, shows progress and reports.
 import { storageState } from "./about.js";
+import { formatBytes } from "./bytes.js";
 import { isDataFile, isScript } from "./opening.js";
 import { LIBRARY } from "./protocol.js";
 import * as ui from "./library-view.js";
@@ -12,6 +13,20 @@ import { download, save, saveAs } from "./saving.js";
 
 let nextImport = 1;
 
+
+/** The bytes this browser lets the app store beyond what it stores now; null when it does not say. */
+async function roomLeft() {
+  /** @type {StorageEstimate} */
+  const estimate = (await navigator.storage?.estimate?.().catch(() => null)) ?? {};
+  return estimate.quota ? Math.max(estimate.quota - (estimate.usage ?? 0), 0) : null;
+}
+
+/** Why a file does not fit, with the sizes, and what opening it in place means. */
+async function tooBigMessage(file) {
+  return `${file.name} is ${formatBytes(file.size)}, and this browser lets the app store ${formatBytes(await roomLeft())} ` +
+    "more, so it cannot be copied into the library. The app can open it in place instead: read-only, straight from " +
+    "your file, without copying it. Its pages, facets and search work; to change it, free space and copy it in.";
+}
 
 // Asked once per browser, after the first database arrives (a moment the question makes sense). Never awaited:
 // Firefox answers only when the user does, and nothing may wait on that.
@@ -41,11 +56,17 @@ export class LibraryActions {
     this.databaseActions = [
       { label: "Save", hint: (db) => `Save back to ${db.source.name} (Ctrl+S)`, when: (db) => db.canSaveBack,
         run: (db) => save(this, db.name) },
-      { label: "Save as…", hint: () => "Save a copy to a file", run: (db) => saveAs(this, db.name) },
-      { label: "Download", hint: () => "Download a copy", run: (db) => download(this, db.name) },
+      { label: "Allow…", hint: (db) => `Let the app read ${db.source.name} again`, when: (db) => Boolean(db.waiting),
+        run: (db) => this.allow(db) },
+      { label: "Copy into library", hint: () => "Copy it into the app's storage, where it can be changed",
+        when: (db) => db.inPlace, run: (db) => this.copyIn(db) },
+      { label: "Save as…", hint: () => "Save a copy to a file", when: (db) => !db.inPlace, run: (db) => saveAs(this, db.name) },
+      { label: "Download", hint: () => "Download a copy", when: (db) => !db.inPlace, run: (db) => download(this, db.name) },
       { label: "Rename", hint: () => "Rename", run: (db) => this.rename(db.name) },
-      { label: "Publish…", hint: () => "Copy its tables to a Datasette server", run: (db) => this.showPage(`${db.url}/-/publish`) },
-      { label: "Pull…", hint: () => "Copy a table from a Datasette server into it", run: (db) => this.showPage(`${db.url}/-/pull`) },
+      { label: "Publish…", hint: () => "Copy its tables to a Datasette server", when: (db) => !db.waiting,
+        run: (db) => this.showPage(`${db.url}/-/publish`) },
+      { label: "Pull…", hint: () => "Copy a table from a Datasette server into it", when: (db) => !db.inPlace,
+        run: (db) => this.showPage(`${db.url}/-/pull`) },
       { label: "Check", hint: () => "Run SQLite's integrity check", run: (db) => this.check(db.name) },
       { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db.name) },
     ];
@@ -60,11 +81,15 @@ export class LibraryActions {
    * Open each file, one at a time: databases are copied into the library, CSV and JSON files imported as tables.
    * Every bad one is reported; the last good one is shown.
    */
-  async open(items, { ask = true } = {}) {
+  async open(items, { ask = true, inPlace = false } = {}) {
     let last = null;
     for (const { file, handle } of items) {
       if (isDataFile(file.name)) {
-        last = (await this.importData(file, ask)) ?? last;
+        last = (inPlace ? this.#notInPlace(file) : await this.importData(file, ask)) ?? last;
+        continue;
+      }
+      if (inPlace || (await this.#tooBig(file))) {
+        last = (await this.openInPlace(file, handle, inPlace)) ?? last;
         continue;
       }
       const db = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT, file, handle);
@@ -74,6 +99,51 @@ export class LibraryActions {
     if (last) {
       askToKeep();
       this.showPage(last.url);
+    }
+    await this.refresh();
+  }
+
+  /** Serve a database read-only from the user's file, never copied (chosen: the user asked for it; else, ask). */
+  async openInPlace(file, handle, chosen) {
+    if (!chosen) {
+      const answer = await ui.ask({ title: `${file.name} does not fit`, message: await tooBigMessage(file), buttons: [
+        { label: "Open in place", value: "in-place" }] });
+      if (!answer) return null;
+    }
+    try {
+      const db = await this.runtime.call(LIBRARY.OPEN_IN_PLACE, file, handle);
+      if (!handle) ui.notice(`${db.name} is open in place for as long as this window is: open ${file.name} again after a restart.`);
+      return db;
+    } catch (error) {
+      ui.notice(error.message, "error");
+      return null;
+    }
+  }
+
+  /** Whether a database file is bigger than the room this browser gives the app (it cannot be copied in). */
+  async #tooBig(file) {
+    const room = await roomLeft();
+    return room !== null && file.size > room;
+  }
+
+  #notInPlace(file) {
+    ui.notice(`${file.name} is not a database: only SQLite databases open in place. Use Open database to import it.`, "error");
+    return null;
+  }
+
+  /** After a restart: ask the browser to let the app read an in-place database's file again, then serve it. */
+  async allow(db) {
+    const handle = /** @type {FileSystemFileHandle & {requestPermission?: (d: {mode: string}) => Promise<string>}} */ (db.waiting);
+    const state = await handle.requestPermission?.({ mode: "read" }).catch(() => "denied");
+    if (state !== "granted") return ui.notice(`The app may not read ${db.source.name}: it stays in the library, waiting.`, "warning");
+    await this.attempt(async () => this.showPage((await this.runtime.call(LIBRARY.ALLOW_IN_PLACE, db.name)).url));
+  }
+
+  async copyIn(db) {
+    const copied = await this.#copying(nextImport++, db.source.name, db.size, LIBRARY.COPY_IN_PLACE, db.name);
+    if (copied) {
+      ui.notice(`${db.source.name} was copied into the library as ${copied.name}, where it can be changed.`);
+      this.showPage(copied.url);
     }
     await this.refresh();
   }

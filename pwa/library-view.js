@@ -49,7 +49,8 @@ export function showLibrary(databases, open, actions) {
   $("library-empty").hidden = databases.length > 0;
   $("library").replaceChildren(
     ...databases.map((db) => {
-      const origin = db.source ? `from ${db.source.name}` : "new";
+      const origin = db.waiting ? `in place: ${db.source.name} · waiting for your permission to read it`
+        : db.inPlace ? `in place, read-only: ${db.source.name}` : db.source ? `from ${db.source.name}` : "new";
       const buttons = actions.filter(({ when }) => !when || when(db)).map(({ label, hint, run }) =>
         el("button", { type: "button", textContent: label, title: hint(db), onclick: () => run(db), ariaLabel: `${label} ${db.name}` }));
       return el(

@@ -1,6 +1,7 @@
 // The worker's library: database files in a store (store-opfs.js: OPFS, kept across restarts; store-memory.js: in
 // memory, where the browser gives no usable OPFS), their records (records.js), and Datasette told about each one
 // (python/datasette_pwa/library.py). Files coming in: library-in.js; copies going out: library-out.js.
+import { forgetInPlace, reopenInPlace, waiting } from "./library-inplace.js";
 import * as records from "./records.js";
 import { memoryStore } from "./store-memory.js";
 import { opfsStore } from "./store-opfs.js";
@@ -14,6 +15,7 @@ const INTERNAL = "internal.db";
 export const lib = { py: null, importing: null, fs: null, store: null, ds: null };
 
 let opened = []; // [name, path] of the databases openLibrary opened, for serveLibrary
+let inPlace = []; // the same, of the databases opened in place (read-only)
 
 /**
  * Boot step, before Datasette starts: choose the store (noOPFS resolves why OPFS cannot be used, or null), remove what
@@ -29,8 +31,9 @@ export async function openLibrary(pyodide, noOPFS) {
   if (reason) records.keepInMemory();
   const all = await records.all();
   for (const record of all.filter((r) => r.pending)) await records.remove(record.name);
-  const databases = all.filter((r) => !r.pending);
+  const databases = all.filter((r) => !r.pending && !r.inPlace);
   await lib.store.keepOnly([INTERNAL, ...databases.map((r) => r.file)]);
+  inPlace = await reopenInPlace(pyodide, all.filter((r) => !r.pending && r.inPlace));
   const internal = (await openRecovered(INTERNAL, "Datasette's own records", notices)) ? pathOf(INTERNAL) : null;
   opened = [];
   for (const record of databases) {
@@ -47,6 +50,7 @@ const memoryNotice = (reason) =>
 export async function serveLibrary(ds) {
   lib.ds = ds;
   await lib.py.add(ds, ...opened);
+  if (inPlace.length) await lib.py.add.callKwargs(ds, ...inPlace, { read_only: true });
 }
 
 /** Open a file of the library and roll back a transaction a crash cut short; false (with a notice) if it cannot be. */
@@ -117,7 +121,8 @@ export const libraryCore = {
     const record = await find(name);
     await lib.py.remove(lib.ds, name);
     await records.remove(name);
-    await lib.store.discard(record.file);
+    if (record.inPlace) forgetInPlace(record);
+    else await lib.store.discard(record.file);
   },
 
   /** SQLite's full integrity check: ["ok"] or the problems it found. */
@@ -166,6 +171,7 @@ function servedNames() {
  * What the shell shows of a record; url is the database's Datasette page.
  * @returns {Database}
  */
-export function describe({ name, size, changed, source, handle }) {
-  return { name, size, changed, source, canSaveBack: Boolean(handle), url: lib.py.url(lib.ds, name) };
+export function describe({ name, size, changed, source, handle, inPlace = false }) {
+  return { name, size, changed, source, canSaveBack: Boolean(handle) && !inPlace, inPlace,
+    waiting: waiting.get(name) ?? null, url: lib.py.url(lib.ds, name) };
 }

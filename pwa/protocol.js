@@ -139,6 +139,9 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
   SAVE_TO: "saveTo",
   SNAPSHOT: "snapshot",
   CHECK: "check",
+  OPEN_IN_PLACE: "openInPlace",
+  ALLOW_IN_PLACE: "allowInPlace",
+  COPY_IN_PLACE: "copyInPlace",
 }));
 
 /**
@@ -149,6 +152,9 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {number} changed ms since the epoch
  * @property {Source | null} source the file it was opened from
  * @property {boolean} canSaveBack whether there is a handle to save back to that file
+ * @property {boolean} inPlace read-only, read straight from the user's file (library-inplace.js)
+ * @property {FileSystemFileHandle | null} waiting an in-place database's file, which this browser needs the user's
+ *   permission to read again (after a restart); null when it is served
  * @property {string} url
  *
  * @typedef {{name: string, size: number, lastModified: number}} Source
@@ -175,6 +181,12 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {(name: string, handle: FileSystemFileHandle) => Promise<Database>} saveTo
  * @property {(name: string) => Promise<File>} snapshot a consistent copy, to download
  * @property {(name: string) => Promise<string[]>} check SQLite's integrity check: ["ok"] or the problems
+ * @property {(file: File, handle?: FileSystemFileHandle | null) => Promise<Database>} openInPlace serve a database
+ *   read-only from the user's file, without copying it (kept across restarts only with a handle)
+ * @property {(name: string) => Promise<Database>} allowInPlace serve an in-place database again, once the user let
+ *   the app read its file
+ * @property {(importId: number, name: string) => Promise<Database & {notice: string | null}>} copyInPlace copy an
+ *   in-place database into the library (as import does), where it can be written
  */
 
 /**

@@ -82,7 +82,7 @@ function stopDatasette() {
 }
 
 function setLibraryEnabled(enabled) {
-  for (const id of ["open-database", "new-database", "open-url"]) {
+  for (const id of ["open-database", "new-database", "open-url", "open-in-place"]) {
     /** @type {HTMLButtonElement} */ (document.getElementById(id)).disabled = !enabled;
   }
 }
@@ -100,6 +100,10 @@ function acceptFiles() {
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
   document.getElementById("open-url").onclick = () => library.askForUrl();
+  document.getElementById("open-in-place").onclick = async () => {
+    const items = await pickFiles(document.getElementById("file-input"));
+    if (items.length) await library.open(items, { inPlace: true });
+  };
   const whenRunning = (action) => () => runtime.running && action();
   bindShortcuts(view.frame(), {
     o: whenRunning(open),

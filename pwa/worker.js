@@ -1,6 +1,7 @@
 // The Datasette worker: starts Python (python-start.js) from the app's own files, starts Datasette
 // (python/datasette_pwa) on the library's databases, answers REQUEST messages through it, and runs the library's CALLs.
 import { libraryIn } from "./library-in.js";
+import { libraryInPlace } from "./library-inplace.js";
 import { libraryOut } from "./library-out.js";
 import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.js";
 import { whyNoOPFS } from "./opfs-fs.js";
@@ -9,7 +10,7 @@ import { startPython } from "./python-start.js";
 /** @import { PyodideAPI } from "pyodide" */
 /** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "./protocol.js" */
 
-const libraryMethods = libraryApi({ ...libraryCore, ...libraryIn, ...libraryOut });
+const libraryMethods = libraryApi({ ...libraryCore, ...libraryIn, ...libraryOut, ...libraryInPlace });
 
 /**
  * The methods protocol.js's LIBRARY names, and only those: the library's API is defined once, there.

@@ -1,4 +1,5 @@
-"""What the browser tests do as a user would: make databases, open and drop files, read what the window shows."""
+"""What the browser tests do as a user would: make databases, open and drop files, read what the window shows; and
+what the app's publish and pull pages do, under CPython (tests/test_transfer.py, benchmarks/transfer.py)."""
 
 import json
 import os
@@ -7,7 +8,10 @@ import signal
 import sqlite3
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 # Datasette's JSON APIs as the app's own page calls them (through the service worker and the worker). Plain
 # JavaScript taking one argument, so the Firefox and WebKit drivers (tests/engines.py) run them too.
@@ -153,6 +157,67 @@ def make_numbered_db(path, rows, table="r", label="'row ' || i"):
         db.execute(
             f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
             f"insert into {table} select i, {label} from n"
+        )
+    db.close()
+    return path
+
+
+def http(url, body=None, token=None):
+    """(status, body) of a GET, or of a POST of body (bytes, or an object sent as JSON), to a real server."""
+    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers)) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def publish_natively(local, database, remote, size=1000, max_bytes=1 << 20):
+    """What static/publish.js does, under CPython: the plan, then each table created on remote (conftest's
+    serve_datasette) and its batches upserted, in key order. local(path, method, body) answers the plugin's routes."""
+    plan = json.loads(local(f"/ds/{database}/-/publish.json").body)
+    for table in plan["tables"]:
+        assert http(remote.database_url + "/-/create", table["create"], remote.token)[0] == 201
+        after = None
+        while True:
+            query = {"table": table["table"], "size": size, "bytes": max_bytes, **({"after": after} if after else {})}
+            batch = local(f"/ds/{database}/-/publish-rows?" + urlencode(query))
+            headers = dict(batch.headers)
+            if int(headers["x-datasette-pwa-rows"]):
+                status, answer = http(f"{remote.database_url}/{table['path']}/-/upsert", batch.body, remote.token)
+                assert status == 200, answer
+            after = headers.get("x-datasette-pwa-after")
+            if not after:
+                break
+    return plan
+
+
+def pull_natively(local, database, url, table, flags="&first=1"):
+    """What static/pull.js does, under CPython: each page of the server's JSON at url posted, as it came, to
+    pull-rows of database, following next_url; returns each answer's (status, JSON)."""
+    answers = []
+    while url:
+        status, page = http(url)
+        assert status == 200, page
+        answer = local(f"/ds/{database}/-/pull-rows?table={quote(table)}{flags}", "POST", page)
+        answers.append((answer.status, json.loads(answer.body)))
+        if answer.status != 200:
+            break
+        url, flags = answers[-1][1]["next_url"], ""
+    return answers
+
+
+def make_publish_db(path, rows, table="items"):
+    """A table to publish: integer key, text (not only ASCII), real and blob columns; SQLite fills it itself."""
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            f"""
+            create table {table} (id INTEGER PRIMARY KEY, label TEXT, score REAL, data BLOB);
+            with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows})
+            insert into {table} select i, 'row ' || i || ' ü', i / 7.0, cast(printf('%08x', i * 2654435761) as blob)
+            from n;
+            """
         )
     db.close()
     return path

@@ -62,6 +62,21 @@ def test_add_rename_remove_and_snapshot(tmp_path, good):
     assert [d["name"] for d in json.loads(reply.body)["databases"]] == ["_memory"]
 
 
+def test_a_database_opened_in_place_is_read_only_and_never_read_whole(good, monkeypatch):
+    hashed = []
+    monkeypatch.setattr("datasette.database.inspect_hash", lambda path: hashed.append(path) or "x")
+    app = run_async(start("/ds/", "test"))
+    run_async(library.add(app.ds, ("wild", str(good)), read_only=True))
+    run_async(library.rename(app.ds, "wild", "wilder"))
+    assert not app.ds.databases["wilder"].is_mutable
+    page = run_async(app.handle("GET", "http://x/ds/wilder", [], None))
+    assert page.status == 200 and hashed == []  # Datasette would hash the whole file for its colour
+    write = run_async(
+        app.handle("POST", "http://x/ds/wilder/t/-/insert", [("content-type", "application/json")], b'{"row": {}}')
+    )
+    assert write.status == 403
+
+
 def test_create_empty_makes_a_valid_database(tmp_path):
     path = tmp_path / "new.db"
     library.create_empty(str(path))

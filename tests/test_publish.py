@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import NetworkGuard, serve_datasette, serve_directory, start_app
-from helpers import make_db, open_with_input, wait_for_frame, wait_for_library
+from helpers import make_db, make_publish_db, open_with_input, wait_for_frame, wait_for_library
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ROWS = 100_000
-SOURCE = f"""
-create table items (id INTEGER PRIMARY KEY, label TEXT, score REAL, data BLOB);
-with recursive n(i) as (select 1 union all select i + 1 from n where i < {ROWS})
-insert into items select i, 'row ' || i || ' ü', i / 7.0, cast(printf('%08x', i * 2654435761) as blob) from n;
-"""
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +20,7 @@ def app(playwright, server, tmp_path_factory):
     guard = NetworkGuard(block=False)
     context, page = start_app(playwright, tmp_path_factory.mktemp("publish-profile"), server.url, guard)
     folder = tmp_path_factory.mktemp("publish")
-    with sqlite3.connect(folder / "shelf.db") as db:
-        db.executescript(SOURCE)
-    db.close()
+    make_publish_db(folder / "shelf.db", ROWS)
     make_db(folder / "pulled.db", rows=1, table="kept")
     open_with_input(page, [folder / "pulled.db", folder / "shelf.db"])
     wait_for_library(page, "shelf")

@@ -2,17 +2,16 @@
 real `datasette serve` 1.0a41: this test moves the batches as static/transfer.js does, so every value (big integers,
 floats, blobs, nulls, odd names) is checked to arrive as it left, both ways; a batch sent twice changes nothing."""
 
+import functools
 import json
 import sqlite3
-import urllib.error
-import urllib.request
-from urllib.parse import quote, urlencode
 
 import pytest
 from conftest import run_async, serve_datasette
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.transfer import api_type
+from helpers import http, publish_natively, pull_natively
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = [("content-type", "application/json")]
@@ -63,17 +62,6 @@ def remote(tmp_path):
     server.stop()
 
 
-def http(url, body=None, token=None):
-    """(status, body) of a GET, or of a POST of body (bytes, or an object sent as JSON), to the real server."""
-    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data, headers)) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def local(app, path, method="GET", body=None):
     return run_async(app.handle(method, ORIGIN + path, JSON if body else [], body))
 
@@ -94,36 +82,11 @@ def columns(db, table):
 
 
 def publish(app, remote, size=1000, max_bytes=1 << 20):
-    """What publish.js does: the plan, then each table created and its batches upserted, in key order."""
-    plan = json.loads(local(app, "/ds/shelf/-/publish.json").body)
-    for table in plan["tables"]:
-        assert http(remote.database_url + "/-/create", table["create"], remote.token)[0] == 201
-        after = None
-        while True:
-            query = {"table": table["table"], "size": size, "bytes": max_bytes, **({"after": after} if after else {})}
-            batch = local(app, "/ds/shelf/-/publish-rows?" + urlencode(query))
-            headers = dict(batch.headers)
-            if int(headers["x-datasette-pwa-rows"]):
-                status, answer = http(f"{remote.database_url}/{table['path']}/-/upsert", batch.body, remote.token)
-                assert status == 200, answer
-            after = headers.get("x-datasette-pwa-after")
-            if not after:
-                break
-    return plan
+    return publish_natively(functools.partial(local, app), "shelf", remote, size, max_bytes)
 
 
-def pull(app, url, table, first_flags="&first=1"):
-    """What pull.js does: each page of the server's JSON posted, as it came, to pull-rows, following next_url."""
-    answers, flags = [], first_flags
-    while url:
-        status, page = http(url)
-        assert status == 200, page
-        answer = local(app, f"/ds/copy/-/pull-rows?table={quote(table)}{flags}", "POST", page)
-        answers.append((answer.status, json.loads(answer.body)))
-        if answer.status != 200:
-            break
-        url, flags = answers[-1][1]["next_url"], ""
-    return answers
+def pull(app, url, table, flags="&first=1"):
+    return pull_natively(functools.partial(local, app), "copy", url, table, flags)
 
 
 @pytest.mark.parametrize(
