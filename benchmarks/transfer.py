@@ -84,7 +84,9 @@ async def time_cpython(source, pulled, remote, runs):
 
     def local(path, method="GET", body=None):
         headers = [("content-type", "application/json")] if body else []
-        return asyncio.run_coroutine_threadsafe(app.handle(method, "http://127.0.0.1" + path, headers, body), loop).result()
+        return asyncio.run_coroutine_threadsafe(
+            app.handle(method, "http://127.0.0.1" + path, headers, body), loop
+        ).result()
 
     loop = asyncio.get_running_loop()
     publish, pull = [], []
@@ -93,9 +95,11 @@ async def time_cpython(source, pulled, remote, runs):
         began = time.perf_counter()
         await asyncio.to_thread(publish_natively, local, source.stem, remote)
         publish.append(time.perf_counter() - began)
-        url = remote.database_url + "/items.json?_shape=objects&_extra=count&_extra=primary_keys"
+        url = remote.database_url + "/items.json?_shape=objects&_size=max&_extra=count&_extra=primary_keys"
         began = time.perf_counter()
-        await asyncio.to_thread(functools.partial(pull_natively, local, pulled.stem, url, "items", "&first=1&replace=1"))
+        await asyncio.to_thread(
+            functools.partial(pull_natively, local, pulled.stem, url, "items", "&first=1&replace=1")
+        )
         pull.append(time.perf_counter() - began)
     app.ds.close()
     return publish, pull

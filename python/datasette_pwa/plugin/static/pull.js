@@ -6,12 +6,14 @@ import { Refusal, checkedUrl, confirmDialog, keepToken, local, rows, server, wir
 const root = document.querySelector(".pwa-pull");
 const here = root.dataset.database; // this database's URL in the app, e.g. /ds/shelf
 
-/** The JSON form of a Datasette page's URL: <page>.json with the page's own query, rows as objects, with the count. */
+/** The JSON form of a Datasette page's URL: <page>.json with the page's own query, rows as objects, as many a page as
+ * the server gives, with the count and the primary keys. */
 function jsonUrl(page) {
   const url = new URL(page);
   url.pathname = url.pathname.replace(/\/+$/, "");
   if (!url.pathname.endsWith(".json")) url.pathname += ".json";
   url.searchParams.set("_shape", "objects");
+  if (!url.searchParams.has("_size")) url.searchParams.set("_size", "max"); // the server's max_returned_rows a page
   url.searchParams.append("_extra", "count");
   url.searchParams.append("_extra", "primary_keys");
   return url;
