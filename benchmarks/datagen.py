@@ -90,18 +90,20 @@ def search_word(path):
     return word
 
 
-def huge_db():
-    path = DATA / "huge.db"
+def huge_db(rows=HUGE_ROWS, folder=DATA):
+    """One table of rows of 1,000 random bytes each: 1.71 GB for the default 1,500,000 rows. Always named huge.db
+    (bench/large.py looks for that name): another size goes in a folder of its own."""
+    path = folder / "huge.db"
     if path.exists():
         return path
-    DATA.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     db = sqlite3.connect(partial)
     db.execute("pragma journal_mode=off")
     db.execute("create table blobs (id integer primary key, label text, payload blob)")
     db.execute(
-        f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {HUGE_ROWS}) "
+        f"with recursive n(i) as (select 1 union all select i + 1 from n where i < {rows}) "
         "insert into blobs select i, 'row ' || i, randomblob(1000) from n"
     )
     db.commit()
