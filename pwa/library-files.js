@@ -19,7 +19,7 @@ export async function* chunksOf(file, signal) {
   try {
     for (;;) {
       if (signal.aborted) throw signal.reason;
-      const { done, value } = await (buffer ? reader.read(new Uint8Array(buffer)) : reader.read());
+      const { done, value } = await unlessStalled(buffer ? reader.read(new Uint8Array(buffer)) : reader.read(), file);
       if (done) return;
       yield value;
       if (buffer) buffer = value.buffer; // the read took the buffer over and handed it back in value
@@ -27,6 +27,19 @@ export async function* chunksOf(file, signal) {
   } finally {
     reader.cancel().catch(() => {}); // stops reading the file when the copy stops early
   }
+}
+
+// Copying a 9.95 GB file, Chromium's reads of it once stopped answering at about 6 GB, with no error (2 runs of 3;
+// benchmarks/ten_gb.py): a copy that gets no data for this long fails, saying so, rather than hang for ever.
+const STALLED_MS = 60_000;
+
+function unlessStalled(read, file) {
+  let timer;
+  const stalled = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`The browser stopped reading ${file.name ?? "the file"}: no data came ` +
+      `for ${STALLED_MS / 1000} s. Try again; for a very big database, In place… reads it without copying it.`)), STALLED_MS);
+  });
+  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
 }
 
 /** Stream a File into Pyodide's in-memory filesystem, where Python reads it: a chunk at a time, never whole in JS. */
