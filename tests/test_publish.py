@@ -55,7 +55,7 @@ def dialog(page, action, db, url, token, table=None, remember=False):
     frame.get_by_label(label).press("Tab")
     if token is None:  # the token kept for this server comes from IndexedDB
         page.wait_for_function(
-            "document.getElementById('frame').contentDocument.querySelector('input[name=token]').value"
+            "() => document.getElementById('frame').contentDocument.querySelector('input[name=token]').value"
         )
     else:
         frame.get_by_label("API token").fill(token)
