@@ -24,6 +24,7 @@ from datasette.utils.asgi import Forbidden, Response
 
 from .compare import CompareFailed, compare_files
 from .dump import in_executor
+from .listed import viewable
 
 TEXT_LIMIT = 200  # characters of a value shown on the page; the JSON has all of it
 
@@ -116,11 +117,6 @@ def problem_with(datasette, name: str) -> tuple[int, str] | None:
     if not datasette.get_database(name).path:
         return 400, f"“{name}” is held in memory, with no file to compare."
     return None
-
-
-async def viewable(datasette, actor, database: str) -> set[str]:
-    page = await datasette.allowed_resources("view-table", actor, parent=database, limit=1000)
-    return {resource.child async for resource in page.all()}
 
 
 async def comparable(datasette, actor) -> list[str]:

@@ -9,12 +9,12 @@ import sqlite3
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.resources import DatabaseResource
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from .diagram import Column, ForeignKey, Table, render_svg
 from .downloads import attachment
+from .listed import listed
 
 
 @hookimpl(specname="register_routes")
@@ -73,18 +73,10 @@ async def read_schema(datasette, request):
     """The database (Datasette's 404 if there is none) and the tables and views the actor may see, as the database
     page lists them: hidden ones (FTS internals, names starting "_") only with ?_show_hidden=1."""
     db = await datasette.resolve_database(request)
-    await datasette.ensure_permission(
-        action="view-database", resource=DatabaseResource(database=db.name), actor=request.actor
-    )
     await datasette.refresh_schemas()
-    page = await datasette.allowed_resources("view-table", request.actor, parent=db.name, limit=1000)
-    allowed = {resource.child async for resource in page.all()}
-    hidden = set() if request.args.get("_show_hidden") else set(await db.hidden_table_names())
+    shown = await listed(datasette, request, db, show_hidden=bool(request.args.get("_show_hidden")))
     rows = await db.execute("select name, type from sqlite_master where type in ('table', 'view') order by name")
-    tables = []
-    for name, kind in rows.rows:
-        if name in allowed and name not in hidden and not name.startswith("sqlite_"):
-            tables.append(await read_table(db, name, kind == "view"))
+    tables = [await read_table(db, name, kind == "view") for name, kind in rows.rows if name in shown]
     return db, tables
 
 

@@ -24,6 +24,7 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from sqlite_utils.db import quote_identifier
 
 from .. import csp
+from .listed import listed
 from .transfer import TransferError, create_body, rows_page, store_page
 
 AFTER_HEADER = "x-datasette-pwa-after"
@@ -69,15 +70,9 @@ def transfer_table_action(datasette, database, table):
 
 
 async def visible_tables(datasette, request, db) -> list[str]:
-    """The tables the actor may see, as the database page lists them (no FTS internals, no sqlite_ tables)."""
-    await datasette.ensure_permission(
-        action="view-database", resource=DatabaseResource(database=db.name), actor=request.actor
-    )
-    page = await datasette.allowed_resources("view-table", request.actor, parent=db.name, limit=1000)
-    allowed = {resource.child async for resource in page.all()}
-    hidden = set(await db.hidden_table_names())
-    names = await db.table_names()
-    return [n for n in names if n in allowed and n not in hidden and not n.startswith("sqlite_")]
+    """The tables (not views) the database page lists to the actor, in its order."""
+    shown = await listed(datasette, request, db)
+    return [name for name in await db.table_names() if name in shown]
 
 
 async def page(datasette, request, template: str, context: dict):
