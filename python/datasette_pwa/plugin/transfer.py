@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from datasette.utils import CustomJSONEncoder, WriteJsonValueError, decode_write_json_rows
-from sqlite_utils.db import quote_identifier
+from sqlite_utils.db import Database, quote_identifier
 
 
 class TransferError(Exception):
@@ -38,22 +38,15 @@ def api_type(declared: str) -> str:
     return "blob"
 
 
-def primary_keys(conn: sqlite3.Connection, table: str) -> list[str]:
-    info = conn.execute("select name, pk from pragma_table_info(?) where pk > 0 order by pk", [table]).fetchall()
-    return [name for name, _ in info]
-
-
 def create_body(conn: sqlite3.Connection, table: str) -> dict:
     """The server's <db>/-/create body for an empty copy of table."""
-    info = conn.execute('select name, type, "notnull" from pragma_table_info(?) order by cid', [table]).fetchall()
-    columns = []
-    for name, declared, not_null in info:
-        column = {"name": name, "type": api_type(declared or "")}
-        if not_null:
-            column["not_null"] = True
-        columns.append(column)
+    source = Database(conn)[table]
+    columns = [
+        {"name": c.name, "type": api_type(c.type or ""), **({"not_null": True} if c.notnull else {})}
+        for c in source.columns
+    ]
     body = {"table": table, "columns": columns}
-    pks = primary_keys(conn, table)
+    pks = [] if source.pks == ["rowid"] else source.pks
     if len(pks) == 1:
         body["pk"] = pks[0]
     elif pks:
@@ -71,7 +64,7 @@ class Page:
 def rows_page(conn: sqlite3.Connection, table: str, after: str | None, size: int, max_bytes: int) -> Page:
     """Up to size rows after the cursor after (JSON of the last key sent), in key order, and no more than max_bytes of
     JSON unless one row alone is bigger. A table without a primary key is keyed on its rowid, sent as "rowid"."""
-    keys = primary_keys(conn, table) or ["rowid"]
+    keys = Database(conn)[table].pks  # ["rowid"] for a table without a primary key
     key_sql = ", ".join(quote_identifier(k) if k != "rowid" else "rowid" for k in keys)
     select = "select rowid, *" if keys == ["rowid"] else "select *"
     sql = f"{select} from {quote_identifier(table)}"
@@ -152,7 +145,7 @@ def store_page(conn: sqlite3.Connection, table: str, page: dict, replace: bool) 
     it first); rows with a key already there are replaced. Returns the number of rows written."""
     rows = page_rows(page)
     pks = [k for k in page.get("primary_keys") or [] if k != "rowid"]
-    exists = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [table]).fetchone()
+    exists = Database(conn)[table].exists()
     if exists and replace:
         conn.execute(f"DROP TABLE {quote_identifier(table)}")
     if not exists or replace:
@@ -166,7 +159,7 @@ def store_page(conn: sqlite3.Connection, table: str, page: dict, replace: bool) 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
     """Insert rows, replacing those with the same key (primary key, or "rowid"); a column the table lacks is added."""
     quoted = quote_identifier(table)
-    existing = {name for (name,) in conn.execute("select name from pragma_table_info(?)", [table])}
+    existing = set(Database(conn)[table].columns_dict)
     for name in column_names(rows):
         if name not in existing:
             conn.execute(f"ALTER TABLE {quoted} ADD COLUMN {quote_identifier(name)}")
