@@ -17,7 +17,7 @@ const DIR_MODE = 0o40555, FILE_MODE = 0o100444;
 
 let FS;
 let root;
-const reader = () => new FileReaderSync();
+let reader; // one FileReaderSync, made on the first read
 
 // An exception other than FS.ErrnoError escaping into wasm aborts Pyodide (see opfs-fs.js): a read that fails is EBADF.
 function io(call) {
@@ -67,7 +67,8 @@ function chunk(node, index) {
     node.chunks.delete(index);
   } else {
     const start = index * CHUNK;
-    bytes = io(() => new Uint8Array(reader().readAsArrayBuffer(node.file.slice(start, start + CHUNK))));
+    reader ??= new FileReaderSync();
+    bytes = io(() => new Uint8Array(reader.readAsArrayBuffer(node.file.slice(start, start + CHUNK))));
     if (node.chunks.size >= KEPT_CHUNKS) node.chunks.delete(node.chunks.keys().next().value);
   }
   node.chunks.set(index, bytes);

@@ -2,7 +2,7 @@
 // saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this side asks
 // questions, shows progress and reports.
 import { storageState } from "./about.js";
-import { formatBytes } from "./bytes.js";
+import { formatBytes, roomLeft } from "./bytes.js";
 import { isDataFile, isScript } from "./opening.js";
 import { LIBRARY } from "./protocol.js";
 import * as ui from "./library-view.js";
@@ -13,13 +13,6 @@ import { download, save, saveAs } from "./saving.js";
 
 let nextImport = 1;
 
-
-/** The bytes this browser lets the app store beyond what it stores now; null when it does not say. */
-async function roomLeft() {
-  /** @type {StorageEstimate} */
-  const estimate = (await navigator.storage?.estimate?.().catch(() => null)) ?? {};
-  return estimate.quota ? Math.max(estimate.quota - (estimate.usage ?? 0), 0) : null;
-}
 
 /** Why a file does not fit, with the sizes, and what opening it in place means. */
 async function tooBigMessage(file) {

@@ -1,6 +1,6 @@
 // Files coming into the library: a database copied in, CSV or JSON imported as a table, a file fetched from a URL.
 // Each copy streams (never whole in memory), reports progress, can be cancelled, and leaves nothing behind on failure.
-import { formatBytes } from "./bytes.js";
+import { formatBytes, roomLeft } from "./bytes.js";
 import { copyIntoFS } from "./library-files.js";
 import { isWalHeader } from "./opfs-fs.js";
 import { describe, find, lib, libraryCore, markWritten, pathOf, reserve, unreserve } from "./library.js";
@@ -130,8 +130,8 @@ const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(
 /** Turn storage errors into sentences with sizes. */
 async function explain(error, file) {
   if (error.name === "QuotaExceededError" || error.cause?.name === "QuotaExceededError") {
-    const { usage, quota } = (await navigator.storage?.estimate?.()) ?? {};
-    const room = quota ? `: the browser lets this app store ${formatBytes(quota - usage)} more` : "";
+    const left = await roomLeft();
+    const room = left === null ? "" : `: the browser lets this app store ${formatBytes(left)} more`;
     return new Error(`${file.name} (${formatBytes(file.size)}) does not fit${room}. ` +
       "Free some space (remove databases you no longer need) and try again.");
   }

@@ -29,7 +29,22 @@ from .transfer import TransferError, create_body, rows_page, store_page
 
 AFTER_HEADER = "x-datasette-pwa-after"
 ROWS_HEADER = "x-datasette-pwa-rows"
-BATCH_ROWS = 1000  # rows a request, as the issue asks; a server's max_insert_rows may lower it (transfer.js)
+BATCH_ROWS = 1000  # rows a request at most; a server's max_insert_rows may lower it (publish.js asks for fewer)
+
+
+def publish_data() -> dict:
+    """What publish.js needs to know, from here: the headers of a batch, the most rows a batch takes, and Datasette's
+    own defaults for a server that does not show its settings (this Datasette's, the version the app pins)."""
+    # Imported here: datasette.app loads the plugins, this one included, before it defines DEFAULT_SETTINGS.
+    from datasette.app import DEFAULT_SETTINGS
+
+    return {
+        "after-header": AFTER_HEADER,
+        "rows-header": ROWS_HEADER,
+        "batch-rows": BATCH_ROWS,
+        "default-insert-rows": DEFAULT_SETTINGS["max_insert_rows"],
+        "default-post-bytes": DEFAULT_SETTINGS["max_post_body_bytes"],
+    }
 
 
 @hookimpl(specname="register_routes")
@@ -77,16 +92,20 @@ async def visible_tables(datasette, request, db) -> list[str]:
 
 async def page(datasette, request, template: str, context: dict):
     db = await datasette.resolve_database(request)
-    tables = await visible_tables(datasette, request, db)
-    context = {"database": db.name, "database_color": db.color, "tables": tables, **context}
+    await listed(datasette, request, db)  # the actor may see the database (Datasette's 403 otherwise)
+    context = {"database": db.name, "database_color": db.color, **context}
     html = await datasette.render_template(template, context, request=request, view_name="pwa-transfer")
     return Response.html(html, headers={csp.CONNECT_OUT_HEADER: "1"})
 
 
 async def publish_page(datasette, request):
-    return await page(
-        datasette, request, "pwa_publish.html", {"script": "publish.js", "table": request.args.get("table", "")}
-    )
+    db = await datasette.resolve_database(request)
+    context = {
+        "script": "publish.js",
+        "table": request.args.get("table", ""),
+        "tables": await visible_tables(datasette, request, db),
+    }
+    return await page(datasette, request, "pwa_publish.html", {**context, "dialog_data": publish_data()})
 
 
 async def pull_page(datasette, request):
@@ -121,7 +140,7 @@ async def publish_rows(datasette, request):
     table = request.args.get("table", "")
     if table not in await visible_tables(datasette, request, db):
         raise NotFound(f"{db.name} has no table {table}.")
-    size = int_arg(request, "size", BATCH_ROWS)
+    size = min(int_arg(request, "size", BATCH_ROWS), BATCH_ROWS)
     max_bytes = int_arg(request, "bytes", 1 << 20)
     after = request.args.get("after")
     batch = await db.execute_fn(lambda conn: rows_page(conn, table, after, size, max_bytes))

@@ -1,11 +1,11 @@
 // The Publish dialog (pwa_publish.html): copies tables to a Datasette 1.0 server through its JSON write API. For each
 // table: create it with the same columns and primary key (asking before replacing one the server has), then send its
 // rows in key order, a batch at a time, as upserts. transfer.js has the dialog's plumbing.
-import { AFTER, Refusal, checkedUrl, confirmDialog, keepToken, local, rows, server, wire } from "./transfer.js";
+import { Refusal, checkedUrl, confirmDialog, keepToken, local, rows, server, wire } from "./transfer.js";
 
-const ROWS = "x-datasette-pwa-rows";
 const root = document.querySelector(".pwa-publish");
-const here = root.dataset.database; // this database's URL in the app, e.g. /ds/shelf
+// This database's URL in the app (e.g. /ds/shelf), and what transfer_routes.py's publish_data() says.
+const { database: here, afterHeader, rowsHeader, batchRows, defaultInsertRows, defaultPostBytes } = root.dataset;
 
 // GETs to the server carry no token: Datasette 1.0a41 answers the CORS preflight a token needs only on its write API
 // (its newer views' OPTIONS send no Access-Control-Allow-Origin), so only POSTs take it.
@@ -14,7 +14,9 @@ const here = root.dataset.database; // this database's URL in the app, e.g. /ds/
 async function limits(dbUrl, signal) {
   const settings = new URL("../-/settings.json", dbUrl + "/");
   const json = await server(settings.href, { signal }).then((r) => r.json()).catch(() => ({}));
-  return { rows: Math.min(json.max_insert_rows ?? 100, 1000), bytes: Math.floor((json.max_post_body_bytes ?? 2097152) * 0.9) };
+  const most = (setting, fallback) => json[setting] ?? Number(fallback);
+  return { rows: Math.min(most("max_insert_rows", defaultInsertRows), Number(batchRows)),
+    bytes: Math.floor(most("max_post_body_bytes", defaultPostBytes) * 0.9) }; // room for the JSON around the rows
 }
 
 /** Create the table on the server; if it has one of that name, replace it when the user says so (false if not). */
@@ -40,10 +42,10 @@ async function sendRows(job, table, view, signal) {
     const query = new URLSearchParams({ table: table.table, size: job.limits.rows, bytes: job.limits.bytes });
     if (job.after) query.set("after", job.after);
     const batch = await local(`${here}/-/publish-rows?${query}`, { signal });
-    const count = Number(batch.headers.get(ROWS));
+    const count = Number(batch.headers.get(rowsHeader));
     const body = await batch.arrayBuffer();
     if (count) await server(`${job.dbUrl}/${table.path}/-/upsert`, { token: job.token, method: "POST", body, signal });
-    job.after = batch.headers.get(AFTER);
+    job.after = batch.headers.get(afterHeader);
     job.sent += count;
     view.progress(job.sent, job.total, `${table.table}: ${job.sent.toLocaleString()} of ${job.total.toLocaleString()} rows sent`);
   } while (job.after);

@@ -30,8 +30,12 @@ function tableName(form, url) {
 /** Store one page locally; on the first, ask before replacing a table of that name. null: the user said no. */
 async function store(job, body, signal) {
   const query = new URLSearchParams({ table: job.table, ...(job.first ? { first: "1" } : {}), ...(job.replace ? { replace: "1" } : {}) });
-  const response = await local(`${here}/-/pull-rows?${query}`, { method: "POST", body, signal, headers: { "content-type": "application/json" } });
-  if (response.status !== 409) return response.json();
+  try {
+    const response = await local(`${here}/-/pull-rows?${query}`, { method: "POST", body, signal, headers: { "content-type": "application/json" } });
+    return await response.json();
+  } catch (error) {
+    if (error.status !== 409) throw error; // 409: the table exists (transfer_routes.py)
+  }
   const yes = await confirmDialog(`Replace ${job.table}?`, `This database already has a table ${job.table}. Replace it, and its rows, with what the server sends?`, "Replace");
   if (!yes) return null;
   job.replace = true;

@@ -3,10 +3,15 @@
 // routes write and read the bodies, so numbers and blobs arrive as they left. A failure keeps the place reached, and
 // Resume goes on from there; publishing upserts by primary key (or rowid), so a batch sent twice changes nothing.
 
-const AFTER = "x-datasette-pwa-after";
 const TOKENS = "datasette-pwa-tokens"; // IndexedDB: a server's origin -> its API token, kept only when asked
 
-class Refusal extends Error {}
+/** A failure in words for the user; status: the HTTP status of the answer that said no, if one did. */
+class Refusal extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.status = status;
+  }
+}
 
 /** "1 row", "100,000 rows". */
 const rows = (n) => `${n.toLocaleString()} ${n === 1 ? "row" : "rows"}`;
@@ -43,7 +48,7 @@ async function unreachable(url, readWithToken) {
 async function refusal(url, response) {
   const host = new URL(url).host;
   const json = await response.json().catch(() => ({}));
-  const detail = [json.error, ...(json.errors ?? [])].filter(Boolean).filter((e, i, all) => all.indexOf(e) === i).join("; ");
+  const detail = [...new Set([json.error, ...(json.errors ?? [])].filter(Boolean))].join("; ");
   const said = `${response.status}${detail ? `: ${detail}` : ""}`;
   if (response.status === 401 || response.status === 403) {
     return `${host} refused (${said}). Check the API token, and that it may create tables and insert and update rows there.`;
@@ -55,9 +60,9 @@ async function refusal(url, response) {
 // The app's own Datasette: errors are Datasette's JSON.
 async function local(url, options = {}) {
   const response = await fetch(url, { cache: "no-store", ...options });
-  if (response.ok || response.status === 409) return response;
+  if (response.ok) return response;
   const json = await response.json().catch(() => ({}));
-  throw new Refusal(json.error ?? json.errors?.join("; ") ?? `This app's Datasette answered ${response.status}.`);
+  throw new Refusal(json.error ?? json.errors?.join("; ") ?? `This app's Datasette answered ${response.status}.`, response.status);
 }
 
 function tokens(mode, work) {
@@ -66,7 +71,9 @@ function tokens(mode, work) {
     opening.onupgradeneeded = () => opening.result.createObjectStore("tokens");
     opening.onerror = () => reject(opening.error);
     opening.onsuccess = () => {
-      const request = work(opening.result.transaction("tokens", mode).objectStore("tokens"));
+      const transaction = opening.result.transaction("tokens", mode);
+      transaction.oncomplete = () => opening.result.close();
+      const request = work(transaction.objectStore("tokens"));
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     };
@@ -181,4 +188,4 @@ function wire(root, makeJob) {
   return { form, view };
 }
 
-export { AFTER, Refusal, rows, server, local, keepToken, checkedUrl, confirmDialog, wire };
+export { Refusal, rows, server, local, keepToken, checkedUrl, confirmDialog, wire };
