@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import datagen  # benchmarks/, this script's folder
-from conftest import launch, serve_app, wait_ready
+from bench.common import app_window
 from datasette_pwa import library
 from datasette_pwa.app import start
-from helpers import open_with_input, wait_for_library
 from playwright.sync_api import sync_playwright
 
 CHANGED_ITEMS = 300
@@ -119,26 +118,14 @@ COMPARE_JS = """async ([a, b]) => {
 
 def time_in_app(a: Path, b: Path, runs: int, work: Path) -> list[float]:
     """Open both files in the app, then time /-/compare.json from the app's page, runs times."""
-    server = serve_app()
-    try:
-        with sync_playwright() as playwright:
-            context = launch(playwright, work / "profile")
-            page = context.pages[0]
-            page.goto(server.url)
-            wait_ready(page)
-            open_with_input(page, [a, b])
-            wait_for_library(page, a.stem)
-            page.locator(f"#library li[data-name='{b.stem}']").wait_for(timeout=600_000)
-            times = []
-            for _ in range(runs):
-                ms, status, body = page.evaluate(COMPARE_JS, [a.stem, b.stem])
-                if status != 200:
-                    raise SystemExit(f"/-/compare.json in the app answered {status}: {body}")
-                times.append(ms / 1000)
-            context.close()
-            return times
-    finally:
-        server.stop()
+    with sync_playwright() as playwright, app_window(playwright, work / "profile", [a, b]) as page:
+        times = []
+        for _ in range(runs):
+            ms, status, body = page.evaluate(COMPARE_JS, [a.stem, b.stem])
+            if status != 200:
+                raise SystemExit(f"/-/compare.json in the app answered {status}: {body}")
+            times.append(ms / 1000)
+        return times
 
 
 def time_sqldiff(a: Path, b: Path, runs: int) -> list[float] | None:

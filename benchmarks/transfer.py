@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import launch, serve_app, serve_datasette, wait_ready
+from bench.common import app_window
+from conftest import serve_datasette
 from datasette_pwa import library
 from datasette_pwa.app import start
-from helpers import http, make_db, make_publish_db, open_with_input, publish_natively, pull_natively, wait_for_library
+from helpers import http, make_db, make_publish_db, publish_natively, pull_natively
 from playwright.sync_api import sync_playwright
 
 MESSAGE = ".pwa-transfer-message:not([hidden])"
@@ -52,30 +53,19 @@ def in_app(page, path, fields, button):
 
 
 def time_app(source, pulled, remote, runs, work):
-    server = serve_app()
-    try:
-        with sync_playwright() as playwright:
-            context = launch(playwright, work / "profile")
-            page = context.pages[0]
-            page.goto(server.url)
-            wait_ready(page)
-            open_with_input(page, [pulled, source])
-            wait_for_library(page, source.stem)
-            publish, pull = [], []
-            for _ in range(runs):
-                drop_on_server(remote)
-                fields = {"Database URL": remote.database_url, "API token": remote.token}
-                seconds, said = in_app(page, f"{source.stem}/-/publish", fields, "Publish")
-                assert said.startswith("Published"), said
-                publish.append(seconds)
-                fields = {"Datasette URL": remote.database_url + "/items", "Table name": "items"}
-                seconds, said = in_app(page, f"{pulled.stem}/-/pull", fields, "Pull")
-                assert said.startswith("Pulled"), said
-                pull.append(seconds)
-            context.close()
-            return publish, pull
-    finally:
-        server.stop()
+    with sync_playwright() as playwright, app_window(playwright, work / "profile", [pulled, source]) as page:
+        publish, pull = [], []
+        for _ in range(runs):
+            drop_on_server(remote)
+            fields = {"Database URL": remote.database_url, "API token": remote.token}
+            seconds, said = in_app(page, f"{source.stem}/-/publish", fields, "Publish")
+            assert said.startswith("Published"), said
+            publish.append(seconds)
+            fields = {"Datasette URL": remote.database_url + "/items", "Table name": "items"}
+            seconds, said = in_app(page, f"{pulled.stem}/-/pull", fields, "Pull")
+            assert said.startswith("Pulled"), said
+            pull.append(seconds)
+        return publish, pull
 
 
 async def time_cpython(source, pulled, remote, runs):

@@ -8,9 +8,11 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import free_port, launch, start_server
+from conftest import free_port, launch, serve_app, start_server, wait_ready
+from helpers import open_with_input
 from playwright.sync_api import Error as PlaywrightError
 
 HERE = Path(__file__).resolve().parent.parent  # benchmarks/
@@ -211,3 +213,23 @@ class Harness:
         self.context.close()
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextmanager
+def app_window(playwright, profile, files=()):
+    """The built app (python build.py serve) open in headless Chromium on profile, with files opened into its library
+    (each waited for): yields the page, for a script that times what the app does."""
+    server = serve_app()
+    try:
+        context = launch(playwright, profile)
+        page = context.pages[0]
+        page.goto(server.url)
+        wait_ready(page)
+        if files:
+            open_with_input(page, list(files))
+            for path in files:  # a big file takes minutes to copy in
+                page.locator(f"#library li[data-name='{path.stem}']").wait_for(timeout=600_000)
+        yield page
+        context.close()
+    finally:
+        server.stop()
