@@ -9,7 +9,7 @@ import * as ui from "./library-view.js";
 import { download, save, saveAs } from "./saving.js";
 /** @import { Runtime } from "./runtime.js" */
 /** @import { DatabaseAction } from "./library-view.js" */
-/** @import { ImportProgressMessage } from "./protocol.js" */
+/** @import { Database, ImportProgressMessage } from "./protocol.js" */
 
 let nextImport = 1;
 
@@ -42,6 +42,8 @@ export class LibraryActions {
   constructor(runtime, showPage) {
     this.runtime = runtime;
     this.showPage = showPage;
+    /** The library as last shown. @type {Database[]} */
+    this.databases = [];
     /**
      * What the sidebar offers for each database: its button, the button's tooltip, when it is offered, what it does.
      * @type {DatabaseAction[]}
@@ -52,22 +54,38 @@ export class LibraryActions {
       { label: "Allow…", hint: (db) => `Let the app read ${db.source.name} again`, when: (db) => Boolean(db.waiting),
         run: (db) => this.allow(db) },
       { label: "Copy into library", hint: () => "Copy it into the app's storage, where it can be changed",
-        when: (db) => db.inPlace, run: (db) => this.copyIn(db) },
+        when: (db) => db.inPlace && !db.waiting, run: (db) => this.copyIn(db) },
       { label: "Save as…", hint: () => "Save a copy to a file", when: (db) => !db.inPlace, run: (db) => saveAs(this, db.name) },
       { label: "Download", hint: () => "Download a copy", when: (db) => !db.inPlace, run: (db) => download(this, db.name) },
-      { label: "Rename", hint: () => "Rename", run: (db) => this.rename(db.name) },
+      { label: "Rename", hint: () => "Rename", when: (db) => !db.waiting, run: (db) => this.rename(db.name) },
       { label: "Publish…", hint: () => "Copy its tables to a Datasette server", when: (db) => !db.waiting,
         run: (db) => this.showPage(`${db.url}/-/publish`) },
       { label: "Pull…", hint: () => "Copy a table from a Datasette server into it", when: (db) => !db.inPlace,
         run: (db) => this.showPage(`${db.url}/-/pull`) },
-      { label: "Check", hint: () => "Run SQLite's integrity check", run: (db) => this.check(db.name) },
-      { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db.name) },
+      { label: "Check", hint: () => "Run SQLite's integrity check", when: (db) => !db.waiting, run: (db) => this.check(db.name) },
+      { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db) },
     ];
   }
 
   async refresh() {
-    ui.showLibrary(await this.runtime.call(LIBRARY.LIST), (db) => this.showPage(db.url), this.databaseActions);
+    this.databases = await this.runtime.call(LIBRARY.LIST);
+    ui.showLibrary(this.databases, (db) => (db.waiting ? this.allow(db) : this.showPage(db.url)), this.databaseActions);
     ui.showStorage(await storageState(this.runtime));
+  }
+
+  /**
+   * Buttons on a Datasette page that run one of the sidebar's actions (plugin/read_only.py): data-library-action
+   * names the action by its label, data-database the database.
+   * @param {Document} page
+   */
+  bindPageActions(page) {
+    for (const button of page.querySelectorAll("button[data-library-action]")) {
+      const { libraryAction, database } = /** @type {HTMLElement} */ (button).dataset;
+      const action = this.databaseActions.find((a) => a.label === libraryAction);
+      const db = this.databases.find((d) => d.name === database);
+      if (action && db) button.addEventListener("click", () => action.run(db));
+      else /** @type {HTMLButtonElement} */ (button).disabled = true; // the database left the library meanwhile
+    }
   }
 
   /**
@@ -185,13 +203,14 @@ export class LibraryActions {
     await this.attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text.trim())).url));
   }
 
-  async remove(name) {
+  async remove(db) {
     const answer = await ui.ask({
-      title: `Remove ${name}?`,
-      message: "Its copy in this app is deleted. The original file, if it came from one, is not touched.",
+      title: `Remove ${db.name}?`,
+      message: db.inPlace ? `It leaves the library. Your file, ${db.source.name}, is not touched.`
+        : "Its copy in this app is deleted. The original file, if it came from one, is not touched.",
       buttons: [{ label: "Remove", value: "remove" }],
     });
-    if (answer) await this.attempt(() => this.runtime.call(LIBRARY.REMOVE, name));
+    if (answer) await this.attempt(() => this.runtime.call(LIBRARY.REMOVE, db.name));
   }
 
   /** "Open URL…": ask for the address of a database, CSV or JSON file. */

@@ -131,7 +131,9 @@ const pythonMessage = (error) => error.message.trim().split("\n").pop().replace(
 async function explain(error, file) {
   if (error.name === "QuotaExceededError" || error.cause?.name === "QuotaExceededError") {
     const left = await roomLeft();
-    const room = left === null ? "" : `: the browser lets this app store ${formatBytes(left)} more`;
+    // The estimate can say there is room when the disk itself is full.
+    const room = left === null ? "" : left < file.size ? `: the browser lets this app store ${formatBytes(left)} more`
+      : ": the disk, or the browser's storage, is full";
     return new Error(`${file.name} (${formatBytes(file.size)}) does not fit${room}. ` +
       "Free some space (remove databases you no longer need) and try again.");
   }

@@ -168,10 +168,11 @@ function servedNames() {
 }
 
 /**
- * What the shell shows of a record; url is the database's Datasette page.
+ * What the shell shows of a record; url is the database's Datasette page (none while it waits: not served).
  * @returns {Database}
  */
 export function describe({ name, size, changed, source, handle, inPlace = false }) {
+  const waits = waiting.get(name) ?? null;
   return { name, size, changed, source, canSaveBack: Boolean(handle) && !inPlace, inPlace,
-    waiting: waiting.get(name) ?? null, url: lib.py.url(lib.ds, name) };
+    waiting: waits, url: waits ? null : lib.py.url(lib.ds, name) };
 }

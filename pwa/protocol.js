@@ -155,7 +155,7 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {boolean} inPlace read-only, read straight from the user's file (library-inplace.js)
  * @property {FileSystemFileHandle | null} waiting an in-place database's file, which this browser needs the user's
  *   permission to read again (after a restart); null when it is served
- * @property {string} url
+ * @property {string | null} url null while it waits
  *
  * @typedef {{name: string, size: number, lastModified: number}} Source
  */

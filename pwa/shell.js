@@ -170,6 +170,7 @@ function followFrame() {
     if (!page.pathname.startsWith(dsRoot.pathname)) return;
     history.replaceState(null, "", page.href);
     view.setPageTitle(frame.contentDocument.title);
+    library.bindPageActions(frame.contentDocument);
     const path = page.pathname + page.search;
     if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), showPage);
   });

@@ -5,6 +5,7 @@ import functools
 import http.server
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -132,6 +133,16 @@ def serve_datasette(path, *options):
     return DatasetteServer(server.url, server.process, Path(path), token, port, command)
 
 
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory):
+    """A Datasette server with an empty database, team, to publish to and pull from."""
+    folder = tmp_path_factory.mktemp("remote")
+    sqlite3.connect(folder / "team.db").close()
+    server = serve_datasette(folder / "team.db", "--setting", "max_insert_rows", "1000")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def dist():
     result = subprocess.run([sys.executable, "build.py"], cwd=ROOT, capture_output=True, text=True)
@@ -189,13 +200,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def launch(playwright, profile, guard=None, offline=False, device=DESKTOP):
+def launch(playwright, profile, guard=None, offline=False, device=DESKTOP, args=()):
     """A persistent Chromium profile (OPFS and the service worker survive a restart on the same directory)."""
     context = playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
-        args=CHROMIUM_ARGS,
+        args=[*CHROMIUM_ARGS, *args],
         offline=offline,
         accept_downloads=True,
         **device,
@@ -205,9 +216,9 @@ def launch(playwright, profile, guard=None, offline=False, device=DESKTOP):
     return context
 
 
-def start_app(playwright, profile, url, guard=None, offline=False):
+def start_app(playwright, profile, url, guard=None, offline=False, args=()):
     """Launch Chromium on profile, open the app at url and wait for Datasette; returns (context, page)."""
-    context = launch(playwright, profile, guard, offline)
+    context = launch(playwright, profile, guard, offline, args=args)
     page = context.pages[0]
     page.goto(url)
     wait_ready(page)

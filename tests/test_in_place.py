@@ -5,7 +5,8 @@ copy that can be changed."""
 import sqlite3
 
 import pytest
-from helpers import execute_write, library_names, query, wait_for_frame, wait_for_notice
+from conftest import NetworkGuard, start_app
+from helpers import drop, execute_write, library_names, query, wait_for_frame, wait_for_notice
 
 ROWS = 5000
 SCHEMA = f"""
@@ -57,12 +58,19 @@ def test_a_database_opened_in_place_is_served_without_a_copy(app):
 
 def test_a_write_says_the_database_is_read_only(app):
     status, body = execute_write(app, "wild", "delete from birds")
-    assert status in (400, 403), body
+    assert status == 403, body
     assert query(app, "wild", "select count(*) as n from birds") == [{"n": ROWS}]
+    app.evaluate("document.getElementById('frame').src = 'ds/wild/birds'")
+    wait_for_frame(app, "/ds/wild/birds")
+    page = app.frame_locator("#frame")
+    assert (
+        "wild is opened in place, straight from your file, so it is read-only"
+        in page.locator(".pwa-read-only").inner_text()
+    )
 
 
 def test_copy_into_library_makes_a_copy_that_can_be_changed(app):
-    app.click("button[aria-label='Copy into library wild']")
+    app.frame_locator("#frame").get_by_role("button", name="copy it into the library").click()  # the page's offer
     wait_for_notice(app, "was copied into the library as wild-2")
     assert {"wild", "wild-2"} <= set(library_names(app))
     status, _ = execute_write(app, "wild-2", "delete from birds where id = 1")
@@ -77,3 +85,37 @@ def test_only_databases_open_in_place(app, tmp_path):
         app.click("#open-in-place")
     chooser.value.set_files(str(tmp_path / "notes.csv"))
     wait_for_notice(app, "only SQLite databases open in place")
+
+
+def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, server, tmp_path):
+    """A file bigger than the browser will store, dropped from the OS with its handle, opens in place; the library keeps
+    the handle. After a restart the browser must ask the user again (the database waits, and says so); a refusal
+    leaves it waiting. Headless Chromium cannot answer
+    the prompt with a yes (--deny-permission-prompts answers no; otherwise it never answers)."""
+    path = tmp_path / "big.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA)
+    db.close()
+    guard = NetworkGuard()
+    context, page = start_app(playwright, tmp_path / "profile", server.url, guard)
+    with open(path, "r+b") as file:  # bigger than the browser will store: a sparse tail SQLite never reads
+        file.truncate(page.evaluate("navigator.storage.estimate().then(e => e.quota)") + 2**30)
+    drop(page, [path])
+    question = page.locator("dialog[open]")
+    assert "big.db does not fit" in question.inner_text()
+    question.get_by_role("button", name="Open in place").click()
+    wait_for_frame(page, "/ds/big")
+    assert query(page, "big", "select count(*) as n from birds") == [{"n": ROWS}]
+    context.close()
+
+    context, page = start_app(playwright, tmp_path / "profile", server.url, guard, args=["--deny-permission-prompts"])
+    item = page.locator("#library li[data-name='big']")
+    assert "waiting for your permission to read it" in item.inner_text()
+    item.get_by_role("button", name="big", exact=True).click()  # its name asks, as Allow… does
+    wait_for_notice(page, "The app may not read big.db: it stays in the library, waiting.")
+    item.get_by_role("button", name="Remove big").click()
+    page.locator("dialog[open] button.primary").click()
+    page.wait_for_function("() => !document.querySelector(\"#library li[data-name='big']\")")
+    context.close()
+    assert path.stat().st_size > 0  # the user's file is untouched
+    assert guard.outside == []

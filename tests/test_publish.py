@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import NetworkGuard, serve_datasette, serve_directory, start_app
+from conftest import NetworkGuard, serve_directory, start_app
 from helpers import make_db, make_publish_db, open_with_input, wait_for_frame, wait_for_library
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -28,15 +28,6 @@ def app(playwright, server, tmp_path_factory):
     yield page
     context.close()
     assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
-
-
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("remote")
-    sqlite3.connect(folder / "team.db").close()
-    server = serve_datasette(folder / "team.db", "--setting", "max_insert_rows", "1000")
-    yield server
-    server.stop()
 
 
 def dialog(page, action, db, url, token, table=None, remember=False):

@@ -20,6 +20,10 @@ from .history_routes import history_query_action as history_query_action
 from .history_routes import register_history_routes as register_history_routes
 from .indexes_routes import indexes_table_action as indexes_table_action  # <db>/<table>/-/indexes (indexes.py)
 from .indexes_routes import register_index_routes as register_index_routes
+from .read_only import read_only_database as read_only_database  # in-place databases say so
+from .read_only import read_only_query as read_only_query
+from .read_only import read_only_row as read_only_row
+from .read_only import read_only_table as read_only_table
 from .scripts import script_routes as script_routes  # several statements in one execute-write
 from .transfer_routes import transfer_database_actions as transfer_database_actions  # <db>/-/publish, <db>/-/pull
 from .transfer_routes import transfer_routes as transfer_routes

@@ -61,21 +61,21 @@ def transfer_routes(datasette):
 
 @hookimpl(specname="database_actions")
 def transfer_database_actions(datasette, database):
-    if not datasette.get_database(database).path:
+    db = datasette.get_database(database)
+    if not db.path:
         return []  # _memory holds nothing to publish or keep
     url = datasette.urls.database(database)
-    return [
-        {
-            "href": url + "/-/publish",
-            "label": "Publish to a Datasette server…",
-            "description": "Copy its tables to a Datasette server, with an API token.",
-        },
-        {
-            "href": url + "/-/pull",
-            "label": "Pull from a Datasette server…",
-            "description": "Copy a table or a query's results from a Datasette server into this database.",
-        },
-    ]
+    publish = {
+        "href": url + "/-/publish",
+        "label": "Publish to a Datasette server…",
+        "description": "Copy its tables to a Datasette server, with an API token.",
+    }
+    pull = {
+        "href": url + "/-/pull",
+        "label": "Pull from a Datasette server…",
+        "description": "Copy a table or a query's results from a Datasette server into this database.",
+    }
+    return [publish, pull] if db.is_mutable else [publish]  # nothing goes into a database opened in place
 
 
 @hookimpl(specname="table_actions")
