@@ -19,7 +19,7 @@ import engines
 import pytest
 import webkit_returning
 from conftest import serve_directory
-from helpers import INSERT_JS, NOTICE_JS
+from helpers import EXECUTE_WRITE_JS, INSERT_JS, NOTICE_JS
 
 pytestmark = [
     pytest.mark.browser,
@@ -183,6 +183,76 @@ def test_import_a_csv(booted, tmp_path):
     booted.browser.wait_until(IN_LIBRARY, "flights", timeout=60)
     rows = booted.browser.evaluate("fetch('ds/flights/flights.json?_shape=array').then(r => r.json())")
     assert rows == [{"rowid": 1, "name": "swift", "km": 1200}, {"rowid": 2, "name": "goose", "km": 800}]
+
+
+def show(browser, path):
+    """Show a Datasette page (path under ds/) in the frame, and wait until it has loaded."""
+    browser.evaluate("path => { document.getElementById('frame').src = 'ds/' + path; }", path)
+    browser.wait_until(
+        """path => { const doc = document.getElementById('frame').contentDocument;
+        return decodeURI(doc?.location.pathname ?? '').endsWith('/ds/' + path.split('?')[0])
+            && doc.readyState === 'complete'; }""",
+        path,
+        timeout=60,
+    )
+
+
+def in_frame(browser, js, arg=None):
+    """Run js(document, arg) on the frame's page."""
+    return browser.evaluate(f"arg => ({js})(document.getElementById('frame').contentDocument, arg)", arg)
+
+
+def test_open_a_database_in_place(booted, tmp_path):
+    """Read-only straight from the user's File (FileReaderSync in the worker), never copied; the page says so and
+    offers the copy, which can be changed."""
+    db = make_db(tmp_path / "wild.db", ["owl", "lark"])
+    booted.browser.pick_files("#open-in-place", "#file-input", [db])
+    booted.browser.wait_until(IN_LIBRARY, "wild", timeout=60)
+    assert booted.browser.evaluate(NAMES, "wild") == ["owl", "lark"]
+    assert booted.browser.evaluate(EXECUTE_WRITE_JS, ["wild", "delete from birds"])[0] == 403
+    show(booted.browser, "wild/birds")
+    notice = in_frame(booted.browser, "doc => doc.querySelector('.pwa-read-only')?.textContent")
+    assert "wild is opened in place, straight from your file, so it is read-only" in notice
+    in_frame(booted.browser, "doc => doc.querySelector('.pwa-read-only button').click()")
+    booted.browser.wait_until(IN_LIBRARY, "wild-2", timeout=60)
+    assert booted.browser.evaluate(EXECUTE_WRITE_JS, ["wild-2", "delete from birds where name = 'owl'"])[0] == 200
+    assert booted.browser.evaluate(NAMES, "wild-2") == ["lark"]
+    assert booted.browser.evaluate(NAMES, "wild") == ["owl", "lark"]
+
+
+def transfer(browser, db, action, fields):
+    """Fill in db's Publish or Pull page (action: "publish" or "pull") and run it; the message it ends with."""
+    show(browser, f"{db}/-/{action}")
+    in_frame(
+        browser,
+        """(doc, fields) => { const form = doc.querySelector('form');
+        for (const [name, value] of Object.entries(fields)) form.elements[name].value = value;
+        form.requestSubmit(); }""",
+        fields,
+    )
+    return browser.wait_until(
+        "() => { const shown = document.getElementById('frame').contentDocument"
+        ".querySelector('.pwa-transfer-message:not([hidden])'); return shown?.textContent; }",
+        timeout=60,
+    )
+
+
+def test_publish_to_a_datasette_server_and_pull_back(booted, remote, tmp_path):
+    """Publish crosses to another origin (the server's --cors), in this engine's fetch and CSP."""
+    with sqlite3.connect(remote.path) as served:  # the other engine's run published there too
+        served.execute("drop table if exists birds")
+    served.close()
+    db = make_db(tmp_path / "shelf.db", ["swift", "ibis", "tern"])
+    booted.browser.pick_files("#open-database", "#file-input", [db])
+    booted.browser.wait_until(IN_LIBRARY, "shelf", timeout=60)
+    published = transfer(booted.browser, "shelf", "publish", {"url": remote.database_url, "token": remote.token})
+    assert "Published 3 rows of birds" in published
+    with sqlite3.connect(remote.path) as served:
+        assert served.execute("select name from birds order by id").fetchall() == [("swift",), ("ibis",), ("tern",)]
+    pulled = transfer(booted.browser, "shelf", "pull", {"url": remote.database_url + "/birds", "table": "back"})
+    assert "Pulled 3 rows into back" in pulled
+    back = booted.browser.evaluate("fetch('ds/shelf/back.json?_shape=array').then(r => r.json())")
+    assert [row["name"] for row in back] == ["swift", "ibis", "tern"]
 
 
 def test_an_error_nothing_else_reported_reaches_the_window(booted):
