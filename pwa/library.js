@@ -7,7 +7,7 @@ import { memoryStore } from "./store-memory.js";
 import { opfsStore } from "./store-opfs.js";
 /** @import { Database, LibraryApi } from "./protocol.js" */
 
-const MOUNT = "/library";
+export const MOUNT = "/library";
 // Datasette's internal database (stored queries, its catalog), kept with the library so it survives restarts.
 const INTERNAL = "internal.db";
 

@@ -7,6 +7,7 @@ import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.j
 import { whyNoOPFS } from "./opfs-fs.js";
 import { LIBRARY, MSG } from "./protocol.js";
 import { startPython } from "./python-start.js";
+import { changed, lookup } from "./response-cache.js";
 /** @import { PyodideAPI } from "pyodide" */
 /** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "./protocol.js" */
 
@@ -30,6 +31,7 @@ function libraryApi(methods) {
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
 let build; // {id}: this worker's files and the service worker's precache come from this build
+let baseUrl; // Datasette's, e.g. "/ds/"
 
 /** Tell the shell how far boot has come. */
 function progress(stage, loaded, total) {
@@ -82,18 +84,23 @@ const streams = new Map(); // request id -> {inFlight, resume, cancelled}
  * as ordinary responses.
  * @param {RequestMessage} request
  */
-async function handle({ id, method, url, headers, body }) {
-  let parts, pyHeaders, pyBody;
+async function handle(request) {
+  const { id, method, url, headers, body } = request;
+  let parts, pyHeaders, pyBody, cache;
   let started = false;
   try {
     await ready;
+    cache = lookup(request, baseUrl);
+    if (cache.hit) return answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
     pyHeaders = pyodide.toPy(headers);
     pyBody = body && pyodide.toPy(new Uint8Array(body));
     parts = app.stream(method, url, pyHeaders, pyBody);
     const [status, replyHeaders] = await nextPart(parts);
     const first = await nextPart(parts);
     const second = first && (await nextPart(parts));
-    answer({ type: MSG.RESPONSE, id, status, headers: replyHeaders, body: (first ?? new Uint8Array()).buffer, more: !!second });
+    const reply = { status, headers: replyHeaders, body: (first ?? new Uint8Array()).buffer };
+    if (!second) cache.keep(reply); // before answer() hands the body over
+    answer({ type: MSG.RESPONSE, id, ...reply, more: !!second });
     started = true;
     if (second) await stream(id, second, parts);
   } catch (error) {
@@ -101,6 +108,7 @@ async function handle({ id, method, url, headers, body }) {
     postMessage({ type: started ? MSG.BODY : MSG.RESPONSE, id, error: String(error) });
     failIfFatal(error);
   } finally {
+    if (!cache?.cacheable) changed(); // it may have written what no change counter shows
     streams.delete(id);
     for (const proxy of [parts, pyHeaders, pyBody]) proxy?.destroy();
   }
@@ -165,6 +173,8 @@ async function call({ id, method, args }) {
   } catch (error) {
     postMessage({ type: MSG.RESULT, id, error: error.message });
     failIfFatal(error);
+  } finally {
+    changed(); // runs before the shell's next request: messages wait for this task
   }
 }
 
@@ -184,6 +194,7 @@ addEventListener("unhandledrejection", (event) => {
 let ready;
 onmessage = (/** @type {MessageEvent<ToWorker>} */ { data }) => {
   if (data.type === MSG.BOOT) {
+    baseUrl = data.baseUrl;
     ready = boot(data.baseUrl, data.settings);
     ready.then(
       (ready) => postMessage({ type: MSG.READY, ...ready }),
@@ -196,6 +207,7 @@ onmessage = (/** @type {MessageEvent<ToWorker>} */ { data }) => {
   } else if (data.type === MSG.CANCEL) {
     cancelled(data);
   } else if (data.type === MSG.SETTINGS) {
+    changed();
     ready.then(() => app.set_time_limit(data.settings.sqlTimeLimitMs));
   } else if (data.type === MSG.CALL) {
     call(data);

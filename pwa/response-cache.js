@@ -1,0 +1,117 @@
+// Repeat views (issue 15): the worker answers a GET it has answered before from memory, without Python, when nothing
+// the page shows can have changed since. Datasette's static files never change within a build (this worker's life).
+// A page of the databases (home, database, table, row: not a query, whose SQL may be random() or now(), and is
+// recorded in the history) is kept with a stamp of everything it could show:
+// - each file of the library's SQLite change counter (bytes 24-27 of its header: SQLite adds one at every commit in
+//   rollback-journal mode, the only mode the library uses), Datasette's internal database among them;
+// - a generation the worker bumps for every other request, library call and setting (_memory, the library's own
+//   list and the settings have no counter).
+// The stamp is taken before Datasette draws the page: a write while it draws leaves the entry stale, never served.
+import { lib, MOUNT } from "./library.js";
+/** @import { HeaderList, RequestMessage } from "./protocol.js" */
+
+const MAX_BODY = 4 << 20; // bigger answers are streamed anyway
+const MAX_TOTAL = 64 << 20;
+const HEADER = new Uint8Array(4);
+
+/** @type {Map<string, {stamp: string | null, status: number, headers: HeaderList, body: ArrayBuffer}>} */
+const kept = new Map();
+let total = 0;
+let generation = 0;
+
+/** Something other than a cacheable GET ran (a write, a library call, a setting): no page kept so far is current. */
+export function changed() {
+  generation++;
+}
+
+/**
+ * What a request is, for the cache: "static" (kept for good), "page" (kept with its stamp) or null (never kept).
+ * @param {RequestMessage} request
+ * @param {string} baseUrl
+ */
+function kindOf({ method, url }, baseUrl) {
+  if (method !== "GET") return null;
+  const { pathname, searchParams } = new URL(url, "http://x");
+  if (!pathname.startsWith(baseUrl)) return null;
+  const path = pathname.slice(baseUrl.length);
+  if (/^-\/static(-plugins)?\//.test(path)) return "static";
+  const special = path.split("/").includes("-"); // Datasette's and the plugins' own pages, queries among them
+  return special || searchParams.has("sql") ? null : "page";
+}
+
+/** The state of everything a page could show (see the top of this file). */
+function stamp() {
+  const counters = [String(generation)];
+  for (const name of lib.fs.readdir(MOUNT)) {
+    if (name === "." || name === "..") continue;
+    const stream = lib.fs.open(`${MOUNT}/${name}`, "r");
+    try {
+      counters.push(name, lib.fs.read(stream, HEADER, 0, 4, 24) === 4 ? HEADER.join(".") : "-");
+    } finally {
+      lib.fs.close(stream);
+    }
+  }
+  return counters.join(" ");
+}
+
+const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLowerCase() === "accept")?.[1] ?? ""}`;
+
+/**
+ * {hit, keep, cacheable}: hit is the kept answer to request if it is still current ({status, headers, body}, body a
+ * copy that may be transferred), or null; then keep(answer), once Datasette answered, keeps it if it may be.
+ * cacheable: whether request is one of those kept (any other may have changed what the pages show).
+ * @param {RequestMessage} request
+ * @param {string} baseUrl
+ */
+export function lookup(request, baseUrl) {
+  const kind = kindOf(request, baseUrl);
+  if (!kind) return { hit: null, keep: () => {}, cacheable: false };
+  const key = keyOf(request);
+  const now = kind === "static" ? null : stamp();
+  const entry = kept.get(key);
+  if (entry && entry.stamp === now) {
+    kept.delete(key); // least recently used first
+    kept.set(key, entry);
+    const { headers, body } = withNewNonce(entry.headers, entry.body);
+    const hit = { status: entry.status, headers: [...headers, ["x-datasette-pwa-cache", "hit"]], body };
+    return { hit, keep: () => {}, cacheable: true };
+  }
+  return {
+    hit: null,
+    cacheable: true,
+    keep: ({ status, headers, body }) => {
+      if (status !== 200 || body.byteLength > MAX_BODY) return;
+      forget(key);
+      kept.set(key, { stamp: now, status, headers, body: body.slice(0) });
+      total += body.byteLength;
+      for (const [oldest] of kept) {
+        if (total <= MAX_TOTAL) break;
+        forget(oldest);
+      }
+    },
+  };
+}
+
+function forget(key) {
+  total -= kept.get(key)?.body.byteLength ?? 0;
+  kept.delete(key);
+}
+
+/**
+ * A page's headers and body with a nonce of its own: a nonce lets a response's own scripts run (csp.py), and is meant
+ * for one response only.
+ * @param {HeaderList} headers
+ * @param {ArrayBuffer} body
+ */
+function withNewNonce(headers, body) {
+  const policy = headers.find(([name]) => name === "content-security-policy")?.[1];
+  const old = policy?.match(/'nonce-([\w-]+)'/)?.[1];
+  if (!old) return { headers, body: body.slice(0) };
+  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18))))
+    .replaceAll("+", "-").replaceAll("/", "_");
+  const html = new TextDecoder().decode(body).replaceAll(`nonce="${old}"`, `nonce="${nonce}"`);
+  return {
+    headers: headers.map(([name, value]) => [name, name === "content-security-policy" ? value.replaceAll(old, nonce) : value]),
+    body: new TextEncoder().encode(html).buffer,
+  };
+}
