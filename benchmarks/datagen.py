@@ -1,7 +1,8 @@
 """Generated databases for the benchmark, written once into benchmarks/.data/ and reused by later runs.
 
 pages_db(): 250,000 items with a foreign key to 40 categories, a JSON column and a full-text index over name and
-description (the page-latency and query-speed database, about 70 MB).
+description (the page-latency and query-speed database, about 70 MB); 1,000 rows with blobs; a table of 40 columns;
+and small tables to make 60 in all (issue 15's page set).
 huge_db(): 1.5 million rows with a 1000-byte blob each (1.7 GB, as tests/ huge_db), for importing a large file.
 """
 
@@ -26,7 +27,7 @@ def _words(rng, n):
 
 def pages_db(fts="fts5"):
     """The page-latency database; `fts` is the full-text module the app's SQLite has (fts5, else fts4)."""
-    path = DATA / f"pages-v1-{fts}.db"
+    path = DATA / f"pages-v2-{fts}.db"
     if path.exists():
         return path
     DATA.mkdir(exist_ok=True)
@@ -75,11 +76,29 @@ def pages_db(fts="fts5"):
     # content=[items] is how Datasette recognises items_fts as the full-text index of items (?_search=).
     db.execute(f"create virtual table items_fts using {fts}(name, description, content=[items])")
     db.execute("insert into items_fts (rowid, name, description) select id, name, description from items")
+    issue_15_tables(db, rng)
     db.commit()
     db.execute("vacuum")
     db.close()
     partial.rename(path)
     return path
+
+
+WIDE_COLUMNS = 40
+TABLES = 60
+
+
+def issue_15_tables(db, rng):
+    """blobs (1,000 rows of 256 bytes), wide (40 columns, 1,000 rows), and small tables up to 60 tables in all."""
+    db.execute("create table blobs (id integer primary key, label text, payload blob)")
+    db.executemany("insert into blobs values (?, ?, ?)", [(i, f"blob {i}", rng.randbytes(256)) for i in range(1000)])
+    columns = [f"c{i:02d}" for i in range(WIDE_COLUMNS - 1)]
+    db.execute(f"create table wide (id integer primary key, {', '.join(f'{c} text' for c in columns)})")
+    rows = [(i, *(" ".join(_words(rng, 2)) for _ in columns)) for i in range(1000)]
+    db.executemany(f"insert into wide values ({', '.join('?' * WIDE_COLUMNS)})", rows)
+    for i in range(TABLES - 4):  # categories, items, blobs, wide
+        db.execute(f"create table small_{i:02d} (id integer primary key, name text, value real)")
+        db.executemany(f"insert into small_{i:02d} values (?, ?, ?)", [(j, f"n{j}", j / 3) for j in range(10)])
 
 
 def search_word(path):

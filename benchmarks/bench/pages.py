@@ -33,12 +33,14 @@ WORKER_TIMER_JS = """() => {
 }"""
 
 # N sequential fetches of one URL after some warm-ups, each timed to the last byte of the body; also the very first
-# fetch of the URL (a page type's first render also compiles its templates). Stops at the first request that gets no
-# answer in time, a 5xx or a status unlike the previous one's: {failure}.
-FETCH_LOOP_JS = r"""async ([url, warmups, n, timeoutMs]) => {
+# fetch of the URL (a page type's first render also compiles its templates). With `before`, an untimed fetch of that
+# URL precedes each one. Stops at the first request that gets no answer in time, a 5xx or a status unlike the previous
+# one's: {failure}.
+FETCH_LOOP_JS = r"""async ([url, warmups, n, timeoutMs, before]) => {
   const times = [];
-  let status, bytes, first;
+  let status, bytes, first, hits = 0;
   for (let i = 0; i < warmups + n; i++) {
+    if (before) await fetch(before, { cache: "no-store" }).then((r) => r.arrayBuffer());
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const t = performance.now();
@@ -57,11 +59,12 @@ FETCH_LOOP_JS = r"""async ([url, warmups, n, timeoutMs]) => {
       return { failure: { request: i, status: response.status, error: text.trim().slice(0, 300) } };
     }
     if (i >= warmups) times.push(ms);
+    if (i >= warmups && response.headers.get("x-datasette-pwa-cache") === "hit") hits++;
     first ??= ms;
     status = response.status;
     bytes = body.byteLength;
   }
-  return { times, status, bytes, first };
+  return { times, status, bytes, first, hits };
 }"""
 REQUEST_TIMEOUT_MS = 10_000
 # Drops the interpreter's memory snapshot (pwa/snapshot.js keeps it in this OPFS directory).
@@ -70,7 +73,7 @@ DROP_SNAPSHOT_JS = "navigator.storage.getDirectory().then(d => d.removeEntry('sn
 
 def page_urls(word):
     return [
-        ("database", DB),
+        ("database (60 tables)", DB),
         ("table", f"{DB}/items"),
         ("facet", f"{DB}/items?_facet=category_id"),
         ("filter", f"{DB}/items?price__gt=900"),
@@ -80,8 +83,17 @@ def page_urls(word):
         ("custom SQL", f"{DB}/-/query?sql={urllib.parse.quote(SCAN_SQL)}"),
         (".json", f"{DB}/items.json"),
         (".csv", f"{DB}/items.csv"),
+        ("facet, 3 columns", f"{DB}/items?_facet=category_id&_facet=quantity&_facet=created"),
+        ("1,000 rows with blobs, .json", f"{DB}/-/query.json?sql={urllib.parse.quote('select * from blobs')}"),
+        ("1,000-row .csv", f"{DB}/items.csv?_size=1000"),
+        ("40 columns", f"{DB}/wide"),
     ]
 
+
+# Fetched before each timed request of the page ratios: in the app, any request but a page's own makes the worker draw
+# the next page again (pwa/response-cache.js keeps it only while nothing else ran), so the ratios compare Datasette
+# drawing the page on both sides. Repeat views, from the cache, are timed on their own.
+FRESH = "-/versions.json"
 
 # Cheap requests, to see what the relay costs (not part of the page ratios).
 TRIVIAL = [("static file", "-/static/app.css"), ("versions.json", "-/versions.json")]
@@ -106,6 +118,8 @@ class PageLatency:
     max_ratio_page: str
     median_ratio_default: float | None
     max_ratio_default: float | None
+    repeat_median_ms: float | None  # over the pages' repeat-view medians
+    repeat_max_ms: float | None
 
 
 def page_latency(pw, url, profile, library, warmups, n):
@@ -123,6 +137,11 @@ def page_latency(pw, url, profile, library, warmups, n):
     rows = ratio_rows(app, native, baseline, page_labels)
     rows_default = ratio_rows(app, native, "default", page_labels)
     worst = max(rows, key=lambda row: row[3], default=("–", None, None, None))
+    repeats = [
+        app[label]["repeat"]["stats"]["median"]
+        for label in page_labels
+        if "stats" in app.get(label, {}).get("repeat", {})
+    ]
     return PageLatency(
         database={
             "file": db.name,
@@ -145,6 +164,8 @@ def page_latency(pw, url, profile, library, warmups, n):
         max_ratio_page=worst[0],
         median_ratio_default=median_or_none(row[3] for row in rows_default),
         max_ratio_default=max((row[3] for row in rows_default), default=None),
+        repeat_median_ms=median_or_none(repeats),
+        repeat_max_ms=max(repeats, default=None),
     )
 
 
@@ -167,11 +188,12 @@ def median_or_none(values):
     return statistics.median(values) if values else None
 
 
-def time_page(page, url, warmups, n, worker=None):
-    """One URL's timings; with the app's worker, also the time each request spent inside it."""
+def time_page(page, url, warmups, n, worker=None, before=None):
+    """One URL's timings; with the app's worker, also the time each request spent inside it. before: a URL fetched,
+    untimed, before each request (in the app, one that makes it draw the page again: see FRESH)."""
     if worker:
         worker.evaluate("self.__timed.length = 0")
-    r = page.evaluate(FETCH_LOOP_JS, [url, warmups, n, REQUEST_TIMEOUT_MS])
+    r = page.evaluate(FETCH_LOOP_JS, [url, warmups, n, REQUEST_TIMEOUT_MS, before])
     if "failure" in r:
         return r
     entry = {
@@ -180,6 +202,7 @@ def time_page(page, url, warmups, n, worker=None):
         "bytes": r["bytes"],
         "first_ms": r["first"],
         "stats": stats(r["times"]),
+        "cache_hits": r["hits"],
     }
     if worker:
         inside = [ms for u, ms in worker.evaluate("self.__timed") if u == url][warmups:]
@@ -220,9 +243,10 @@ def app_latency(pw, url, profile, urls, warmups, n):
                     }
                 )
                 continue
-            entry = time_page(session.page, f"{url}ds/{path}", warmups, n, session.worker)
+            entry = time_page(session.page, f"{url}ds/{path}", warmups, n, session.worker, f"{url}ds/{FRESH}")
             if "failure" not in entry:
-                out[label] = {**entry, "boot": session.run.get("boot")}
+                repeat = time_page(session.page, f"{url}ds/{path}", warmups, n, session.worker)
+                out[label] = {**entry, "boot": session.run.get("boot"), "repeat": repeat}
                 break
             time.sleep(0.5)  # let the worker's errors arrive
             failures.append(
@@ -265,7 +289,9 @@ def native_latency(pw, db, urls, warmups, n):
             page.goto(server.url + "ds/-/versions.json")
             native[name] = {}
             for label, path in urls:
-                native[name][label] = time_page(page, server.url + "ds/" + path, warmups, n)
+                native[name][label] = time_page(
+                    page, server.url + "ds/" + path, warmups, n, None, server.url + "ds/" + FRESH
+                )
                 if "failure" in native[name][label]:
                     raise RuntimeError(f"native Datasette failed on {label}: {native[name][label]}")
             page.close()

@@ -68,16 +68,18 @@ def page_table(p):
         f"Both measured with `fetch()` in Chromium to the last body byte. Baseline: native `datasette serve` with "
         f"{p['baseline_name']}. In the app, *worker* is the time inside the Datasette worker (request message in to "
         "response message out) and *relay* the rest (service worker, shell, messages, Response); *first request* is the "
-        "very first fetch of that URL in the session (a page type's first render also compiles its templates).",
+        "very first fetch of that URL in the session (a page type's first render also compiles its templates). Each "
+        "timed request follows an untimed one of another page, so the app draws the page again; *repeat view* is the "
+        "same URL asked again and again, with how many answers came from the worker's cache (pwa/response-cache.js).",
         "",
-        "| page | app | worker | relay | native (baseline) | ratio | native, default threads | first request app / native | bytes app / native |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| page | app | worker | relay | repeat view (cache hits) | native (baseline) | ratio | native, default threads | first request app / native | bytes app / native |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     boots = {entry.get("boot") for entry in p["app"].values()}
     for label, base in p["native"][p["baseline"]].items():
         entry = p["app"].get(label)
         if entry is None:
-            md.append(f"| {label} | **failed** (see below) | | | {fmt(base['stats'], digits=1)} | | | | |")
+            md.append(f"| {label} | **failed** (see below) | | | | {fmt(base['stats'], digits=1)} | | | | |")
             continue
         shown = label + (" †" if len(boots) > 1 and entry.get("boot") != "from snapshot" else "")
         other = p["native"]["default" if p["baseline"] == "threads0" else "threads0"][label]
@@ -87,10 +89,21 @@ def page_table(p):
         )
         md.append(
             f"| {shown} | {fmt(entry['stats'], digits=1)} | {fmt(entry.get('worker_stats'), '', 1)} | "
-            f"{fmt(entry.get('relay_stats'), '', 1)} | {fmt(base['stats'], digits=1)} | {ratio:.2f}× | "
+            f"{fmt(entry.get('relay_stats'), '', 1)} | {repeat_cell(entry.get('repeat'))} | "
+            f"{fmt(base['stats'], digits=1)} | {ratio:.2f}× | "
             f"{other['stats']['median']:.1f} ms | {entry['first_ms']:.0f} / {base['first_ms']:.0f} ms | {size} |"
         )
     return md
+
+
+def repeat_cell(repeat):
+    if not repeat or "stats" not in repeat:
+        return "–"
+    return f"{fmt(repeat['stats'], digits=1)} ({repeat['cache_hits']} of {len(repeat['times'])})"
+
+
+def ms(value):
+    return "–" if value is None else f"{value:.1f} ms"
 
 
 def page_summary(p):
@@ -101,6 +114,8 @@ def page_summary(p):
         f"Median of page ratios: **{times(p['median_ratio'])}**; worst: **{times(p['max_ratio'])}** ({p['max_ratio_page']}); "
         f"over the {p['pages_compared']} of {p['pages']} pages the app answered. "
         f"(Against default threads: median {times(p['median_ratio_default'])}, worst {times(p['max_ratio_default'])}.)",
+        "",
+        f"Repeat views: median over the pages **{ms(p.get('repeat_median_ms'))}**, slowest {ms(p.get('repeat_max_ms'))}.",
         "",
     ]
     if p["app_failures"]:
