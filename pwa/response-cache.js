@@ -14,7 +14,15 @@ const MAX_BODY = 4 << 20; // bigger answers are streamed anyway
 const MAX_TOTAL = 64 << 20;
 const HEADER = new Uint8Array(4);
 
-/** @type {Map<string, {stamp: string | null, status: number, headers: HeaderList, body: ArrayBuffer}>} */
+/**
+ * @typedef {object} Entry
+ * @property {string | null} stamp
+ * @property {number} status
+ * @property {HeaderList} headers
+ * @property {ArrayBuffer} body
+ * @property {number[]} nonceAt where the page's nonce is in body
+ */
+/** @type {Map<string, Entry>} */
 const kept = new Map();
 let total = 0;
 let generation = 0;
@@ -72,7 +80,7 @@ export function lookup(request, baseUrl) {
   if (entry && entry.stamp === now) {
     kept.delete(key); // least recently used first
     kept.set(key, entry);
-    const { headers, body } = withNewNonce(entry.headers, entry.body);
+    const { headers, body } = withNewNonce(entry);
     const hit = { status: entry.status, headers: [...headers, ["x-datasette-pwa-cache", "hit"]], body };
     return { hit, keep: () => {}, cacheable: true };
   }
@@ -82,7 +90,7 @@ export function lookup(request, baseUrl) {
     keep: ({ status, headers, body }) => {
       if (status !== 200 || body.byteLength > MAX_BODY) return;
       forget(key);
-      kept.set(key, { stamp: now, status, headers, body: body.slice(0) });
+      kept.set(key, { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) });
       total += body.byteLength;
       for (const [oldest] of kept) {
         if (total <= MAX_TOTAL) break;
@@ -97,21 +105,38 @@ function forget(key) {
   kept.delete(key);
 }
 
+const nonceIn = (headers) =>
+  headers.find(([name]) => name === "content-security-policy")?.[1].match(/'nonce-([\w-]+)'/)?.[1];
+
+/** The byte offsets of an HTML page's nonce in its body (csp.py puts it in every script tag). */
+function nonceOffsets(headers, body) {
+  const nonce = nonceIn(headers);
+  if (!nonce) return [];
+  const bytes = new Uint8Array(body);
+  const needle = new TextEncoder().encode(nonce);
+  const found = [];
+  for (let i = bytes.indexOf(needle[0]); i !== -1; i = bytes.indexOf(needle[0], i + 1)) {
+    if (needle.every((byte, j) => bytes[i + j] === byte)) found.push(i);
+  }
+  return found;
+}
+
 /**
- * A page's headers and body with a nonce of its own: a nonce lets a response's own scripts run (csp.py), and is meant
- * for one response only.
- * @param {HeaderList} headers
- * @param {ArrayBuffer} body
+ * A copy of a kept page with a nonce of its own: a nonce lets a response's own scripts run (csp.py) and is meant for
+ * one response. The new one has the old one's length, so it is written over it in place.
+ * @param {Entry} entry
  */
-function withNewNonce(headers, body) {
-  const policy = headers.find(([name]) => name === "content-security-policy")?.[1];
-  const old = policy?.match(/'nonce-([\w-]+)'/)?.[1];
-  if (!old) return { headers, body: body.slice(0) };
-  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18))))
-    .replaceAll("+", "-").replaceAll("/", "_");
-  const html = new TextDecoder().decode(body).replaceAll(`nonce="${old}"`, `nonce="${nonce}"`);
+function withNewNonce({ headers, body, nonceAt }) {
+  const copy = body.slice(0);
+  if (!nonceAt.length) return { headers, body: copy };
+  const old = nonceIn(headers);
+  const random = crypto.getRandomValues(new Uint8Array(18)); // 24 characters, as Python's token_urlsafe(18)
+  const nonce = btoa(String.fromCharCode(...random)).replaceAll("+", "-").replaceAll("/", "_");
+  const bytes = new Uint8Array(copy);
+  const encoded = new TextEncoder().encode(nonce);
+  for (const at of nonceAt) bytes.set(encoded, at);
   return {
     headers: headers.map(([name, value]) => [name, name === "content-security-policy" ? value.replaceAll(old, nonce) : value]),
-    body: new TextEncoder().encode(html).buffer,
+    body: copy,
   };
 }
