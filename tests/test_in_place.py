@@ -27,20 +27,21 @@ STORED_FILES = """async () => {
 
 
 @pytest.fixture(scope="module")
-def app(library_page, tmp_path_factory):
+def app(app_context, tmp_path_factory):
+    page = app_context.pages[0]  # the session's app: a module of its own would boot another (15-20 s)
     path = tmp_path_factory.mktemp("in-place") / "wild.db"
     with sqlite3.connect(path) as db:
         db.executescript(SCHEMA)
     db.close()
-    stored = library_page.evaluate(STORED_FILES)
-    library_page.evaluate("delete window.showOpenFilePicker")
-    with library_page.expect_file_chooser() as chooser:
-        library_page.click("#open-in-place")
+    stored = page.evaluate(STORED_FILES)
+    page.evaluate("delete window.showOpenFilePicker")
+    with page.expect_file_chooser() as chooser:
+        page.click("#open-in-place")
     chooser.value.set_files(str(path))
-    wait_for_frame(library_page, "/ds/wild")
-    library_page.stored_before = stored
-    library_page.size = path.stat().st_size
-    return library_page
+    wait_for_frame(page, "/ds/wild")
+    page.stored_before = stored
+    page.size = path.stat().st_size
+    return page
 
 
 def test_a_database_opened_in_place_is_served_without_a_copy(app):
