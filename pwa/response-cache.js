@@ -1,7 +1,7 @@
 // Repeat views (issue 15): the worker answers a GET it has answered before from memory, without Python, when nothing
 // the page shows can have changed since. Datasette's static files never change within a build (this worker's life).
-// A page of the databases (home, database, table, row: not a query, whose SQL may be random() or now(), and is
-// recorded in the history) is kept with a stamp of everything it could show:
+// A page of the databases (home, database, table, row: not a query, a stored query or a table page with ?_where=,
+// whose SQL may be random() or now(), and which the history records) is kept with a stamp of everything it could show:
 // - each file of the library's SQLite change counter (bytes 24-27 of its header: SQLite adds one at every commit in
 //   rollback-journal mode, the only mode the library uses), Datasette's internal database among them;
 // - a generation the worker bumps for every other request, library call and setting (_memory, the library's own
@@ -33,18 +33,18 @@ export function changed() {
 }
 
 /**
- * What a request is, for the cache: "static" (kept for good), "page" (kept with its stamp) or null (never kept).
+ * What a request is, for the cache: "static" (kept for good), "page" (kept with its stamp) or null (never kept); and
+ * its path after baseUrl.
  * @param {RequestMessage} request
  * @param {string} baseUrl
  */
 function kindOf({ method, url }, baseUrl) {
-  if (method !== "GET") return null;
   const { pathname, searchParams } = new URL(url, "http://x");
-  if (!pathname.startsWith(baseUrl)) return null;
   const path = pathname.slice(baseUrl.length);
-  if (/^-\/static(-plugins)?\//.test(path)) return "static";
+  if (method !== "GET" || !pathname.startsWith(baseUrl)) return { kind: null, path };
+  if (/^-\/static(-plugins)?\//.test(path)) return { kind: "static", path };
   const special = path.split("/").includes("-"); // Datasette's and the plugins' own pages, queries among them
-  return special || searchParams.has("sql") ? null : "page";
+  return { kind: special || searchParams.has("sql") || searchParams.has("_where") ? null : "page", path };
 }
 
 /** The state of everything a page could show (see the top of this file). */
@@ -70,9 +70,10 @@ const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLo
  * cacheable: whether request is one of those kept (any other may have changed what the pages show).
  * @param {RequestMessage} request
  * @param {string} baseUrl
+ * @param {{is_stored_query: (path: string) => Promise<boolean>}} app datasette_pwa.App
  */
-export function lookup(request, baseUrl) {
-  const kind = kindOf(request, baseUrl);
+export function lookup(request, baseUrl, app) {
+  const { kind, path } = kindOf(request, baseUrl);
   if (!kind) return { hit: null, keep: () => {}, cacheable: false };
   const key = keyOf(request);
   const now = kind === "static" ? null : stamp();
@@ -89,15 +90,23 @@ export function lookup(request, baseUrl) {
     cacheable: true,
     keep: ({ status, headers, body }) => {
       if (status !== 200 || body.byteLength > MAX_BODY) return;
-      forget(key);
-      kept.set(key, { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) });
-      total += body.byteLength;
-      for (const [oldest] of kept) {
-        if (total <= MAX_TOTAL) break;
-        forget(oldest);
-      }
+      const entry = { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) };
+      // "db/name" is a table's page or a stored query's: Datasette knows which.
+      const query = kind === "page" && path.split("/").length === 2 ? app.is_stored_query(path) : false;
+      Promise.resolve(query).then((isQuery) => isQuery || store(key, entry));
     },
   };
+}
+
+/** @param {string} key @param {Entry} entry */
+function store(key, entry) {
+  forget(key);
+  kept.set(key, entry);
+  total += entry.body.byteLength;
+  for (const [oldest] of kept) {
+    if (total <= MAX_TOTAL) break;
+    forget(oldest);
+  }
 }
 
 function forget(key) {

@@ -90,7 +90,7 @@ async function handle(request) {
   let started = false;
   try {
     await ready;
-    cache = lookup(request, baseUrl);
+    cache = lookup(request, baseUrl, app);
     if (cache.hit) return answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
     pyHeaders = pyodide.toPy(headers);
     pyBody = body && pyodide.toPy(new Uint8Array(body));

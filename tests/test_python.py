@@ -172,3 +172,12 @@ def test_an_answer_that_breaks_off_fails_instead_of_carrying_an_error_page():
     parts = run_async(read())
     assert parts[0] == (200, [])
     assert b"Error" not in b"".join(p for p in parts[1:])
+
+
+def test_stored_queries_are_told_from_tables(app):
+    """The worker's cache keeps a table's page and not a stored query's (whose SQL may be random())."""
+    run_async(app.ds.add_query("things", "lucky dip", "select random() as n"))
+    assert run_async(app.is_stored_query("things/lucky+dip"))
+    assert run_async(app.is_stored_query("things/lucky%20dip.json"))
+    assert not run_async(app.is_stored_query("things/things"))
+    assert not run_async(app.is_stored_query("things/things.csv"))

@@ -95,3 +95,9 @@ def test_a_database_added_to_the_library_is_seen_at_once(app, tmp_path):
     open_with_input(app, [make_db(tmp_path / "added.db", rows=1)])
     wait_for_library(app, "added")
     assert '"added"' in view(app, "ds/.json")[2]
+
+
+def test_sql_in_the_url_is_never_kept(app):
+    """A table page with SQL of its own (?_where=) may answer differently each time, as a query may."""
+    for path in ["ds/views/items?_where=random()+%3E+0", "ds/views/-/query?sql=select+random()"]:
+        assert not any(view(app, path)[0] for _ in range(3))

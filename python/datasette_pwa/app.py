@@ -5,9 +5,11 @@ Runs unchanged under CPython (tests) and Pyodide (the app).
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from datasette import stored_queries
 from datasette.app import Datasette
+from datasette.utils import tilde_decode
 
 from . import csp
 from .exchange import CookieJar, exchange
@@ -73,6 +75,14 @@ class App:
         if status not in NULL_BODY_STATUSES:
             async for chunk in answer:
                 yield chunk
+
+    async def is_stored_query(self, path: str) -> bool:
+        """Whether path ("db/name" after base_url, as in the URL, perhaps with a format: "db/name.json") is a stored
+        query's page, not a table's: its SQL may answer differently each time (random(), now()), so the worker's
+        cache (pwa/response-cache.js) does not keep it."""
+        database, name = (tilde_decode(unquote(part)) for part in path.split("/"))
+        name = name.rsplit(".", 1)[0]  # a format; a dot in a name is tilde-encoded (~2E)
+        return await stored_queries.get_query(self.ds, database, name) is not None
 
     async def handle(self, method: str, url: str, headers: list, body) -> Reply:
         """The whole answer to one request (see stream)."""
