@@ -24,8 +24,8 @@ class CorsHandler(Handler):
 
 
 @pytest.fixture(scope="module")
-def app(library_page):
-    return library_page
+def app(app_context):
+    return app_context.pages[0]  # the session's app: a profile of this module's own would cost a cold boot
 
 
 @pytest.fixture(scope="module")
