@@ -1,6 +1,6 @@
-"""A database opened in place (pwa/library-inplace.js) is the user's own file, served immutable: every page of it says
-so, and offers the copy that can be changed. The button names the shell's library action it runs (pwa/shell.js
-bindFrameActions)."""
+"""A database opened in place (pwa/library-inplace.js) is the user's own file, served immutable: each of its pages
+says so, and offers the copy that can be changed. The button names the shell's library action it runs
+(LibraryActions.bindPageActions in pwa/library-actions.js)."""
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
@@ -20,21 +20,16 @@ def read_only_notice(datasette, database: str):
     ).format(name=escape(database), action=COPY_ACTION)
 
 
-@hookimpl(specname="top_database")
-def read_only_database(datasette, database):
-    return read_only_notice(datasette, database)
+def notice_at_top_of(page: str):
+    """Datasette's top_<page> hook, showing the notice (pluggy takes one hook name per function)."""
+
+    @hookimpl(specname=f"top_{page}")
+    def hook(datasette, database):
+        return read_only_notice(datasette, database)
+
+    return hook
 
 
-@hookimpl(specname="top_table")
-def read_only_table(datasette, database):
-    return read_only_notice(datasette, database)
-
-
-@hookimpl(specname="top_row")
-def read_only_row(datasette, database):
-    return read_only_notice(datasette, database)
-
-
-@hookimpl(specname="top_query")
-def read_only_query(datasette, database):
-    return read_only_notice(datasette, database)
+read_only_database, read_only_table, read_only_row, read_only_query = map(
+    notice_at_top_of, ["database", "table", "row", "query"]
+)
