@@ -1,5 +1,5 @@
 // Repeat views (issue 15): the worker answers a GET it has answered before from memory, without Python, when nothing
-// the page shows can have changed since. Datasette's static files never change within a build (this worker's life).
+// the page shows can have changed since. (Datasette's static files the service worker keeps: sw.js staticFile.)
 // A page of the databases (home, database, table, row: not a query, a stored query or a table page with ?_where=,
 // whose SQL may be random() or now(), and which the history records) is kept with a stamp of everything it could show:
 // - each file of the library's SQLite change counter (bytes 24-27 of its header: SQLite adds one at every commit in
@@ -16,7 +16,7 @@ const HEADER = new Uint8Array(4);
 
 /**
  * @typedef {object} Entry
- * @property {string | null} stamp
+ * @property {string} stamp
  * @property {number} status
  * @property {HeaderList} headers
  * @property {ArrayBuffer} body
@@ -33,18 +33,16 @@ export function changed() {
 }
 
 /**
- * What a request is, for the cache: "static" (kept for good), "page" (kept with its stamp) or null (never kept); and
- * its path after baseUrl.
+ * The path after baseUrl of a request for a page that may be kept, or null.
  * @param {RequestMessage} request
  * @param {string} baseUrl
  */
-function kindOf({ method, url }, baseUrl) {
-  const { pathname, searchParams } = new URL(url, "http://x");
+function pagePath({ method, url }, baseUrl) {
+  const { pathname, searchParams } = new URL(url);
+  if (method !== "GET" || !pathname.startsWith(baseUrl)) return null;
   const path = pathname.slice(baseUrl.length);
-  if (method !== "GET" || !pathname.startsWith(baseUrl)) return { kind: null, path };
-  if (/^-\/static(-plugins)?\//.test(path)) return { kind: "static", path };
   const special = path.split("/").includes("-"); // Datasette's and the plugins' own pages, queries among them
-  return { kind: special || searchParams.has("sql") || searchParams.has("_where") ? null : "page", path };
+  return special || searchParams.has("sql") || searchParams.has("_where") ? null : path;
 }
 
 /** The state of everything a page could show (see the top of this file). */
@@ -73,10 +71,10 @@ const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLo
  * @param {{is_stored_query: (path: string) => Promise<boolean>}} app datasette_pwa.App
  */
 export function lookup(request, baseUrl, app) {
-  const { kind, path } = kindOf(request, baseUrl);
-  if (!kind) return { hit: null, keep: () => {}, cacheable: false };
+  const path = pagePath(request, baseUrl);
+  if (path === null) return { hit: null, keep: () => {}, cacheable: false };
   const key = keyOf(request);
-  const now = kind === "static" ? null : stamp();
+  const now = stamp();
   const entry = kept.get(key);
   if (entry && entry.stamp === now) {
     kept.delete(key); // least recently used first
@@ -92,7 +90,7 @@ export function lookup(request, baseUrl, app) {
       if (status !== 200 || body.byteLength > MAX_BODY) return;
       const entry = { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) };
       // "db/name" is a table's page or a stored query's: Datasette knows which.
-      const query = kind === "page" && path.split("/").length === 2 ? app.is_stored_query(path) : false;
+      const query = path.split("/").length === 2 ? app.is_stored_query(path) : false;
       Promise.resolve(query).then((isQuery) => isQuery || store(key, entry));
     },
   };
