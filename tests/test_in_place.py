@@ -101,6 +101,7 @@ def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, ser
     context, page = start_app(playwright, tmp_path / "profile", server.url, guard)
     with open(path, "r+b") as file:  # bigger than the browser will store: a sparse tail SQLite never reads
         file.truncate(page.evaluate("navigator.storage.estimate().then(e => e.quota)") + 2**30)
+    before = path.stat()
     drop(page, [path])
     question = page.locator("dialog[open]")
     assert "big.db does not fit" in question.inner_text()
@@ -118,5 +119,6 @@ def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, ser
     page.locator("dialog[open] button.primary").click()
     page.wait_for_function("() => !document.querySelector(\"#library li[data-name='big']\")")
     context.close()
-    assert path.stat().st_size > 0  # the user's file is untouched
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)  # the user's file is untouched
     assert guard.outside == []

@@ -97,7 +97,15 @@ def test_a_database_added_to_the_library_is_seen_at_once(app, tmp_path):
     assert '"added"' in view(app, "ds/.json")[2]
 
 
-def test_sql_in_the_url_is_never_kept(app):
-    """A table page with SQL of its own (?_where=) may answer differently each time, as a query may."""
-    for path in ["ds/views/items?_where=random()+%3E+0", "ds/views/-/query?sql=select+random()"]:
-        assert not any(view(app, path)[0] for _ in range(3))
+STORE_QUERY = """([db, name, sql]) => fetch(`ds/${db}/-/queries/store`, {method: 'POST',
+    headers: {'content-type': 'application/json'}, body: JSON.stringify({query: {name, sql}})}).then(r => r.status)"""
+
+
+def test_sql_that_may_answer_differently_is_never_kept(app):
+    """A query, a stored query (at db/name, like a table) and a table page with SQL of its own (?_where=) may answer
+    differently each time."""
+    assert app.evaluate(STORE_QUERY, ["views", "lucky", "select random() as n"]) in (200, 201)
+    for path in ["ds/views/items?_where=random()+%3E+0", "ds/views/-/query?sql=select+random()", "ds/views/lucky"]:
+        assert not any(view(app, path)[0] for _ in range(3)), path
+    answers = {view(app, "ds/views/lucky.json?_shape=array")[2] for _ in range(3)}
+    assert len(answers) == 3  # three random numbers: each drawn afresh
