@@ -8,7 +8,7 @@
 
 export const MSG = Object.freeze({
   // sw -> shell (with a reply MessagePort), shell -> worker:
-  // {type, id, method, url, headers: [[name, value]...], body: ArrayBuffer | null}
+  // {type, id, method, url, headers: [[name, value]...], body: ArrayBuffer | null, navigate: boolean (a page visit)}
   REQUEST: "request",
   // worker -> shell, shell -> sw reply port:
   // {type, id, status, headers: [[name, value]...], body: ArrayBuffer, more: boolean}  or  {type, id, error: string}
@@ -66,6 +66,7 @@ export const MSG = Object.freeze({
  * @property {string} url
  * @property {HeaderList} headers
  * @property {ArrayBuffer | null} body
+ * @property {boolean} navigate A page's visit (the frame navigates), not a fetch.
  *
  * @typedef {object} ResponseMessage A head {status, headers, body, more}, or {error}, or {notOwner}.
  * @property {typeof MSG.RESPONSE} type

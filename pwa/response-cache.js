@@ -2,17 +2,17 @@
 // the page shows can have changed since. (Datasette's static files the service worker keeps: sw.js staticFile.)
 // A page of the databases (home, database, table, row: not a query, a stored query or a table page with ?_where=,
 // whose SQL may be random() or now(), and which the history records) is kept with a stamp of everything it could show:
-// - each file of the library's SQLite change counter (bytes 24-27 of its header: SQLite adds one at every commit in
-//   rollback-journal mode, the only mode the library uses), Datasette's internal database among them;
+// - the state of the library's files (counters.js: each one's SQLite change counter), Datasette's internal database
+//   among them;
 // - a generation the worker bumps for every other request, library call and setting (_memory, the library's own
 //   list and the settings have no counter).
 // The stamp is taken before Datasette draws the page: a write while it draws leaves the entry stale, never served.
+import { COUNTER_AT, COUNTER_LENGTH, libraryState } from "./counters.js";
 import { lib, MOUNT } from "./library.js";
 /** @import { HeaderList, RequestMessage } from "./protocol.js" */
 
 const MAX_BODY = 4 << 20; // bigger answers are streamed anyway
 const MAX_TOTAL = 64 << 20;
-const HEADER = new Uint8Array(4);
 
 /**
  * @typedef {object} Entry
@@ -45,53 +45,62 @@ function pagePath({ method, url }, baseUrl) {
   return special || searchParams.has("sql") || searchParams.has("_where") ? null : path;
 }
 
-/** The state of everything a page could show (see the top of this file). */
-function stamp() {
-  const counters = [String(generation)];
+/** The library's files now (counters.js); with the generation, the state of everything a page could show. */
+function filesNow() {
+  /** @type {[string, Uint8Array][]} */
+  const files = [];
   for (const name of lib.fs.readdir(MOUNT)) {
     if (name === "." || name === "..") continue;
     const stream = lib.fs.open(`${MOUNT}/${name}`, "r");
     try {
-      counters.push(name, lib.fs.read(stream, HEADER, 0, 4, 24) === 4 ? HEADER.join(".") : "-");
+      const counter = new Uint8Array(COUNTER_LENGTH);
+      files.push([name, counter.subarray(0, lib.fs.read(stream, counter, 0, COUNTER_LENGTH, COUNTER_AT))]);
     } finally {
       lib.fs.close(stream);
     }
   }
-  return counters.join(" ");
+  return libraryState(files);
 }
 
 const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLowerCase() === "accept")?.[1] ?? ""}`;
 
 /**
- * {hit, keep, cacheable}: hit is the kept answer to request if it is still current ({status, headers, body}, body a
- * copy that may be transferred), or null; then keep(answer), once Datasette answered, keeps it if it may be.
- * cacheable: whether request is one of those kept (any other may have changed what the pages show).
+ * {hit, keep, cacheable, files}: hit is the kept answer to request if it is still current ({status, headers, body},
+ * body a copy that may be transferred), or null; then keep(answer), once Datasette answered, keeps it if it may be.
+ * cacheable: whether request is one of those kept (any other may have changed what the pages show). files: the
+ * library's files as they were before Datasette drew the answer (counters.js). keep() resolves with the kept Entry
+ * (for a hit, the one it came from), or null.
  * @param {RequestMessage} request
  * @param {string} baseUrl
  * @param {{is_stored_query: (path: string) => Promise<boolean>}} app datasette_pwa.App
+ * @returns {{hit: object | null, keep: (answer: object) => Promise<Entry | null>, cacheable: boolean,
+ *   files?: string}}
  */
 export function lookup(request, baseUrl, app) {
   const path = pagePath(request, baseUrl);
-  if (path === null) return { hit: null, keep: () => {}, cacheable: false };
+  if (path === null) return { hit: null, keep: async () => null, cacheable: false };
   const key = keyOf(request);
-  const now = stamp();
+  const files = filesNow();
+  const now = `${generation} ${files}`;
   const entry = kept.get(key);
   if (entry && entry.stamp === now) {
     kept.delete(key); // least recently used first
     kept.set(key, entry);
     const { headers, body } = withNewNonce(entry);
     const hit = { status: entry.status, headers: [...headers, ["x-datasette-pwa-cache", "hit"]], body };
-    return { hit, keep: () => {}, cacheable: true };
+    return { hit, keep: async () => entry, cacheable: true, files };
   }
   return {
     hit: null,
     cacheable: true,
-    keep: ({ status, headers, body }) => {
-      if (status !== 200 || body.byteLength > MAX_BODY) return;
+    files,
+    keep: async ({ status, headers, body }) => {
+      if (status !== 200 || body.byteLength > MAX_BODY) return null;
       const entry = { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) };
       // "db/name" is a table's page or a stored query's: Datasette knows which.
-      const query = path.split("/").length === 2 ? app.is_stored_query(path) : false;
-      Promise.resolve(query).then((isQuery) => isQuery || store(key, entry));
+      if (path.split("/").length === 2 && (await app.is_stored_query(path))) return null;
+      store(key, entry);
+      return entry;
     },
   };
 }

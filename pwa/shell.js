@@ -14,6 +14,7 @@ import * as settings from "./settings.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
+import * as savedViews from "./saved-views.js";
 import * as view from "./view.js";
 /** @import { FaultMessage, FromServiceWorker, ProgressMessage } from "./protocol.js" */
 
@@ -26,6 +27,9 @@ const dsRoot = new URL(DS_PATH, appRoot);
 const runtime = new Runtime(dsRoot.pathname);
 const library = new LibraryActions(runtime, (path) => showPage(new URL(path, appRoot).href));
 let ownership; // ownership.js: whether this window runs Datasette on the library
+// The page this window opens at, as saved at the last visit, if still current: read before the worker opens the files,
+// and shown only by a start that follows at once (a window that takes the library over later may find it changed).
+let savedView = savedViews.find(initialPage());
 
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {
@@ -59,9 +63,15 @@ async function installServiceWorker() {
   }
 }
 
-/** Boot Datasette on the library and show the page this window was opened at (or Datasette's home page). */
+/**
+ * Boot Datasette on the library and show the page this window was opened at (or Datasette's home page); meanwhile
+ * that page as it was saved, if nothing it shows has changed since (saved-views.js).
+ */
 async function startDatasette() {
   view.showProgress("Starting Python");
+  const saved = await savedView;
+  savedView = null;
+  if (saved) await view.showSaved(saved); // first: Python's start would slow its drawing down (measured: 150 ms later)
   const { versions, notices } = await runtime.start(settings.load());
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
@@ -212,7 +222,10 @@ async function main() {
     ownership = ownLibrary({
       start: startDatasette,
       stop: stopDatasette,
-      elsewhere: view.showElsewhere,
+      elsewhere: (takeOver) => {
+        savedView = null;
+        view.showElsewhere(takeOver);
+      },
       received: (message) => message.openUrl !== undefined && library.confirmUrl(message.openUrl),
     });
     acceptFiles();

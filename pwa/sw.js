@@ -4,6 +4,7 @@
 import { clientsClaim } from "workbox-core";
 import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { DS_PATH, MSG } from "./protocol.js";
+import * as savedViews from "./saved-views.js";
 /**
  * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "./protocol.js"
  */
@@ -24,6 +25,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const sw = /** @type {ServiceWorkerGlobalScope & typeof globalThis} */ (self);
 
 const dsPrefix = new URL(DS_PATH, sw.registration.scope).pathname;
+const savedViewsPath = savedViews.pathIn(sw.registration.scope);
 let nextId = 1;
 // The window whose worker serves the library; forgotten when this service worker restarts, then asked for again.
 let ownerId = null;
@@ -47,7 +49,12 @@ clientsClaim();
 
 sw.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (url.origin !== sw.location.origin || !url.pathname.startsWith(dsPrefix)) return;
+  if (url.origin !== sw.location.origin) return;
+  if (url.pathname === savedViewsPath) {
+    event.respondWith(savedViews.answer(event.request));
+    return;
+  }
+  if (!url.pathname.startsWith(dsPrefix)) return;
   // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
   if (event.request.mode === "navigate" && event.request.destination === "document") {
     event.respondWith(shellPage());
@@ -185,6 +192,7 @@ function ask(shell, request, body) {
     url: request.url,
     headers: [...request.headers],
     body,
+    navigate: request.mode === "navigate",
   };
   const { port1, port2 } = new MessageChannel();
   const answer = new Promise((resolve) => {

@@ -4,15 +4,19 @@
 import { formatBytes } from "./bytes.js";
 
 const $ = (id) => document.getElementById(id);
+const SAVED_VIEW_WAIT_MS = 300;
 
 
 /** Show one of the main area's views: the frame or one of the panels over it. */
 function show(id) {
-  for (const view of ["frame", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
+  for (const view of ["frame", "saved", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
 }
 
-/** Show a boot stage; with loaded/total, a determinate bar ("4.1 MB / 13.4 MB" when bytes). */
+/** Show a boot stage; with loaded/total, a determinate bar ("4.1 MB / 13.4 MB" when bytes). A saved view stays. */
 export function showProgress(stage, loaded, total, unit = "") {
+  setStatus(`${stage}…`);
+  $("saved-stage").textContent = stage;
+  if (!$("saved").hidden) return;
   show("boot");
   $("boot-stage").textContent = stage;
   const bar = /** @type {HTMLProgressElement} */ ($("boot-bar"));
@@ -25,12 +29,30 @@ export function showProgress(stage, loaded, total, unit = "") {
     bar.removeAttribute("value");
     $("boot-detail").textContent = "";
   }
-  setStatus(`${stage}…`);
 }
 
-/** Hide boot progress and show Datasette's frame. */
+/**
+ * While Python starts, the page the frame is about to show as it was saved (saved-views.js find), marked as such.
+ * Resolves once it has loaded (its style sheet comes from the service worker, which Python's start keeps busy), or
+ * after at most SAVED_VIEW_WAIT_MS.
+ * @param {{address: string, savedAt: Date}} saved
+ */
+export function showSaved({ address, savedAt }) {
+  const page = $("saved").querySelector("iframe");
+  $("saved-when").textContent = savedAt.toLocaleString();
+  show("saved");
+  return new Promise((resolve) => {
+    page.addEventListener("load", () => resolve(performance.mark("saved view shown")), { once: true }); // benchmarks/
+    page.src = address;
+    setTimeout(resolve, SAVED_VIEW_WAIT_MS);
+  });
+}
+
+/** Hide boot progress and show Datasette's frame; a saved view stays until the frame has drawn the live page. */
 export function showFrame() {
-  show("frame");
+  if ($("saved").hidden) return show("frame");
+  $("saved-stage").textContent = "Drawing it";
+  $("frame").addEventListener("load", () => show("frame"), { once: true });
 }
 
 /** Replace everything with a readable failure, and a Restart button when there is onRestart. */

@@ -8,6 +8,7 @@ import { whyNoOPFS } from "./opfs-fs.js";
 import { LIBRARY, MSG } from "./protocol.js";
 import { startPython } from "./python-start.js";
 import { changed, lookup } from "./response-cache.js";
+import * as savedViews from "./saved-views.js";
 /** @import { PyodideAPI } from "pyodide" */
 /** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "./protocol.js" */
 
@@ -32,6 +33,7 @@ let pyodide;
 let app; // PyProxy of datasette_pwa.App
 let build; // {id}: this worker's files and the service worker's precache come from this build
 let baseUrl; // Datasette's, e.g. "/ds/"
+let keepsViews = false; // whether pages visited are kept for the next start (saved-views.js): not once _memory is written
 
 /** Tell the shell how far boot has come. */
 function progress(stage, loaded, total) {
@@ -56,6 +58,7 @@ async function boot(baseUrl, settings) {
   pyodide = python.pyodide;
   progress("Opening your databases");
   const { internal, notices, persistent } = await openLibrary(pyodide, noOPFS);
+  keepsViews = persistent;
   mark("library");
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
@@ -91,7 +94,12 @@ async function handle(request) {
   try {
     await ready;
     cache = lookup(request, baseUrl, app);
-    if (cache.hit) return answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
+    const visit = visitOf(request, cache);
+    if (cache.hit) {
+      answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
+      visit?.(cache.keep(cache.hit));
+      return;
+    }
     pyHeaders = pyodide.toPy(headers);
     pyBody = body && pyodide.toPy(new Uint8Array(body));
     parts = app.stream(method, url, pyHeaders, pyBody);
@@ -99,8 +107,9 @@ async function handle(request) {
     const first = await nextPart(parts);
     const second = first && (await nextPart(parts));
     const reply = { status, headers: replyHeaders, body: (first ?? new Uint8Array()).buffer };
-    if (!second) cache.keep(reply); // before answer() hands the body over
+    const kept = second ? null : cache.keep(reply); // before answer() hands the body over
     answer({ type: MSG.RESPONSE, id, ...reply, more: !!second });
+    if (kept) visit?.(kept);
     started = true;
     if (second) await stream(id, second, parts);
   } catch (error) {
@@ -109,9 +118,35 @@ async function handle(request) {
     failIfFatal(error);
   } finally {
     if (!cache?.cacheable) changed(); // it may have written what no change counter shows
+    if (writesMemory(request)) keepsViews = false;
     streams.delete(id);
     for (const proxy of [parts, pyHeaders, pyBody]) proxy?.destroy();
   }
+}
+
+/**
+ * For a visit to a page that may be kept for the next start (saved-views.js), a function given what the response
+ * cache kept of the answer that keeps it; else null. The records are read now, before Datasette draws the page.
+ * @param {RequestMessage} request
+ * @param {ReturnType<typeof lookup>} cache
+ */
+function visitOf(request, cache) {
+  if (!request.navigate || !cache.cacheable || !keepsViews) return null;
+  const before = savedViews.recordsNow();
+  return async (/** @type {ReturnType<typeof cache.keep>} */ kept) => {
+    try {
+      const [entry, all] = await Promise.all([kept, before]);
+      const html = entry?.headers.some(([name, value]) => name === "content-type" && value.startsWith("text/html"));
+      if (html && keepsViews) await savedViews.keep(request.url, entry.body, build.id, all, cache.files);
+    } catch (error) {
+      console.warn("This page was not kept for the next start:", error); // it is only ever shown while Python starts
+    }
+  };
+}
+
+/** Whether request may write to _memory, which the next start begins empty: no view is kept after that. */
+function writesMemory({ method, url }) {
+  return !["GET", "HEAD"].includes(method) && new URL(url).pathname.startsWith(`${baseUrl}_memory/`);
 }
 
 /** The rest of a streamed answer, from chunk on, then its end. */

@@ -235,15 +235,15 @@ def serve_directory(root):
 
 
 def wait_ready(page):
-    """Wait until the shell reports Datasette ready and its frame shows a Datasette page."""
+    """Wait until the shell reports Datasette ready and its frame shows a Datasette page (in place of a saved view)."""
     page.wait_for_function(
         "() => document.querySelector('#status')?.textContent === 'Ready' || !document.querySelector('#failure').hidden",
         timeout=BOOT_TIMEOUT_MS,
     )
     assert page.locator("#failure").is_hidden(), page.text_content("#failure-detail")
     page.wait_for_function(
-        "() => { const doc = document.getElementById('frame').contentDocument;"
-        " return doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete'; }"
+        "() => { const frame = document.getElementById('frame'); const doc = frame.contentDocument;"
+        " return !frame.hidden && doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete'; }"
     )
     return page.frame_locator("#frame")
 

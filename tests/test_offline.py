@@ -1,10 +1,12 @@
 """The offline spine: visit once, then with the server gone and the network cut, every Datasette page works."""
 
 import base64
+import time
 from urllib.parse import quote_plus
 
 from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
 from datasette_pwa.app import start
+from helpers import insert, make_db, open_with_input
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
 
@@ -32,28 +34,76 @@ def fetch_bytes(page, path):
     return base64.b64decode(encoded)
 
 
+# What the user saw of the saved view (its frame keeps the page once hidden): its text and the note above it, and
+# whether it was shown before the live page was even asked for.
+SAVED_SEEN = """() => {
+  const shown = performance.getEntriesByName("saved view shown")[0];
+  if (!shown) return null;
+  const live = document.getElementById("frame").contentWindow.performance.timeOrigin - performance.timeOrigin;
+  return {
+    text: document.querySelector("#saved iframe").contentDocument.body.innerText,
+    note: document.querySelector(".saved-note").textContent.replace(/\\s+/g, " "),
+    before_live: shown.startTime < live,
+  };
+}"""
+# Whether the page kept for url is current: drawn from the files as they are now (kept in the background).
+SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
+
+
+def wait_kept(page, url, timeout=30):
+    """Until the page kept for url is current (page.wait_for_function would take SAVED_VIEW_CURRENT's promise as true)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(SAVED_VIEW_CURRENT, url):
+        assert time.monotonic() < deadline, f"{url} was not kept for the next start"
+        time.sleep(0.2)
+
+
+def offline_start(playwright, profile, url, guard, errors):
+    """A new browser on profile, offline, opening the app at url: (context, page, Datasette's frame). The page's
+    console errors and uncaught exceptions go to errors."""
+    context = launch(playwright, profile, guard, offline=True)
+    page = context.pages[0]
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    return context, page, wait_ready(page)
+
+
 def test_app_works_offline_after_one_visit(playwright, dist, tmp_path):
     profile = tmp_path / "profile"
     guard = NetworkGuard()
 
-    # First visit, online: the service worker installs and precaches everything.
+    # First visit, online: the service worker installs and precaches everything; a database is opened.
     server = serve_app()
     context = launch(playwright, profile, guard)
     page = context.pages[0]
     page.goto(server.url)
     wait_ready(page)
     assert page.evaluate("navigator.serviceWorker.controller !== null")
+    open_with_input(page, [make_db(tmp_path / "items.db", rows=2)])
+    page.locator("#library li[data-name='items']").wait_for()
+    page.goto(server.url)  # the home page, listing it, is kept for the next start (pwa/saved-views.js)
+    wait_kept(page, server.url + "ds/")
     context.close()
     server.stop()
 
-    # Server gone, network cut, new browser process on the same profile.
-    context = launch(playwright, profile, guard, offline=True)
+    # Server gone, network cut, new browser process on the same profile: the home page as it was, marked, while
+    # Python starts; then the live one in its place.
     errors = []
-    page = context.pages[0]
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server.url)
-    frame = wait_ready(page)
+    context, page, frame = offline_start(playwright, profile, server.url, guard, errors)
+    saved = page.evaluate(SAVED_SEEN)
+    assert saved and "items" in saved["text"] and "2 rows in 1 table" in saved["text"], saved
+    assert saved["note"].startswith("Saved view from ") and "the live page follows" in saved["note"], saved
+    assert saved["before_live"], saved
+    assert page.locator("#saved").is_hidden() and page.locator("#frame").is_visible()
+    wait_kept(page, server.url + "ds/")
+
+    # A write the user never looked at: the kept page no longer matches the file, so the next start shows none.
+    assert insert(page, "items", {"name": "item 2", "size": 2}) == 201
+    context.close()
+    context, page, frame = offline_start(playwright, profile, server.url, guard, errors)
+    assert page.evaluate(SAVED_SEEN) is None
+    assert "3 rows" in frame.locator("body").inner_text()
 
     # Datasette's home page, with its own CSS.
     assert frame.locator("h1").inner_text() == "Datasette"

@@ -37,6 +37,7 @@ class WarmStart:
     usable: dict | None
     with_launch: dict | None
     fcp: dict | None
+    saved_view: dict | None  # the page as saved at the last visit, shown while Python starts (pwa/saved-views.js)
     stages: dict
     runs: list
     failures: list
@@ -113,6 +114,7 @@ def warm(pw, url, profile, count):
         usable=stats([w["usable_ms"] for w in runs]),
         with_launch=stats([w["usable_ms"] + w["launch_ms"] for w in runs]),
         fcp=stats([w["fcp_ms"] for w in runs if w["fcp_ms"] is not None]),
+        saved_view=stats([w["saved_view_ms"] for w in runs if w["saved_view_ms"] is not None]),
         stages=stage_table(runs),
         runs=runs,
         failures=failures,
@@ -176,6 +178,7 @@ def warm_start(pw, url, profile):
         "launch_ms": (launched - t0) * 1000,
         "usable_ms": usable,
         "fcp_ms": first_paint(page),
+        "saved_view_ms": page.evaluate("performance.getEntriesByName('saved view shown')[0]?.startTime ?? null"),
         "stages": stages(page),
     }
     # The worker logs `boot from snapshot {"runtime": ms, ...}` (or `boot normal ...`): its own marks, when present.

@@ -1,0 +1,138 @@
+// Saved views (issue 15): while Python starts, the shell shows the page it opens at as Datasette drew it at the last
+// visit, marked as such, until Datasette draws it live. A view is shown only if nothing it could show has changed
+// since: it is kept with the state it was drawn from (the build, the library's records, and its files' change
+// counters: counters.js, read before Datasette drew it), and at start the shell reads that state again, from OPFS and
+// IndexedDB, before the worker opens the files.
+// Not kept: in the memory-only library (nothing survives a restart), with a database opened in place (its file can
+// change outside the app, and may not be read before the user allows it), or after this start wrote to _memory (which
+// starts empty: a view drawn before then shows it as the next start will). A view is shown without its scripts, at an
+// address of its own that the service worker answers (answer()): a srcdoc frame would not do, as Firefox does not put
+// one under the service worker, so offline its style sheets would not load.
+import { COUNTER_AT, COUNTER_LENGTH, LIBRARY_DIRECTORY, libraryState } from "./counters.js";
+import * as records from "./records.js";
+
+// In IndexedDB, written durably: Cache Storage lost a page put there just before Chromium closed (measured).
+const DB_NAME = "datasette-pwa-saved-views";
+const STORE = "views"; // {url, html: ArrayBuffer, state, savedAt: ms}, by url; index savedAt
+const KEPT = 20; // pages; the one drawn longest ago goes first
+const FIND_MS = 500; // measured: 40-150 ms in a new Chromium process, on a slow day
+const PATH = "saved-view"; // under the app's scope: ?of=<the page's URL>
+// No script runs in a saved view (answer() also drops them, so that none is refused aloud in the console).
+const POLICY = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "form-action 'none'; frame-ancestors 'self'";
+
+/** One string for everything a view depends on; null if it must not be kept (a database opened in place). */
+function stateOf(build, all, files) {
+  if (all.some((record) => record.inPlace)) return null;
+  const names = all.map(({ name, file, pending }) => `${name}=${file}${pending ? " (pending)" : ""}`).sort();
+  return JSON.stringify([build, names, files]);
+}
+
+/**
+ * Worker: the records as they are now, taken before Datasette draws a page (IndexedDB answers transactions in order:
+ * a rename made while it draws comes after); then keep(...) keeps the page if it may be.
+ */
+export function recordsNow() {
+  return records.all();
+}
+
+/**
+ * Worker: keep the HTML page Datasette drew for a visit to url from these records and files.
+ * @param {string} url @param {ArrayBuffer} html @param {string} build @param {object[]} all @param {string} files
+ */
+export async function keep(url, html, build, all, files) {
+  const state = stateOf(build, all, files);
+  if (state === null) return;
+  await transact("readwrite", (views) => {
+    views.put({ url, html, state, savedAt: Date.now() });
+    views.count().onsuccess = ({ target }) => dropOldest(views, /** @type {IDBRequest<number>} */ (target).result - KEPT);
+  });
+}
+
+function dropOldest(views, count) {
+  if (count <= 0) return;
+  views.index("savedAt").openCursor().onsuccess = ({ target }) => {
+    const cursor = /** @type {IDBRequest<IDBCursorWithValue>} */ (target).result;
+    cursor?.delete();
+    if (cursor && --count > 0) cursor.continue();
+  };
+}
+
+/** Run work(views) in one transaction of the views' store; resolves with what work returned, once committed. */
+function transact(mode, work) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB_NAME, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: "url" }).createIndex("savedAt", "savedAt");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const database = open.result;
+      const transaction = database.transaction(STORE, mode, { durability: "strict" });
+      const request = work(transaction.objectStore(STORE));
+      transaction.oncomplete = () => {
+        database.close();
+        resolve(request?.result);
+      };
+      transaction.onabort = () => {
+        database.close();
+        reject(transaction.error);
+      };
+    };
+  });
+}
+
+/** The view kept for url, or undefined. */
+const viewOf = (url) => transact("readonly", (views) => views.get(url));
+
+/**
+ * Shell, before the worker starts: the view kept for url, if nothing it shows has changed since: {address, savedAt}
+ * (address: where the service worker answers it), or null. Never throws, nor holds the start up longer than
+ * FIND_MS: a view is only ever a nicety.
+ * @param {string} url
+ * @returns {Promise<{address: string, savedAt: Date} | null>}
+ */
+export function find(url) {
+  return Promise.race([current(url), new Promise((resolve) => setTimeout(() => resolve(null), FIND_MS))]);
+}
+
+/** @param {string} url */
+async function current(url) {
+  try {
+    const saved = await viewOf(url);
+    if (!saved) return null;
+    const build = fetch(new URL("./build.json", import.meta.url)).then((response) => response.json());
+    const [{ id }, all, files] = await Promise.all([build, records.all(), filesNow()]);
+    if (saved.state !== stateOf(id, all, files)) return null;
+    const address = new URL(`./${PATH}?of=${encodeURIComponent(url)}`, import.meta.url).href;
+    return { address, savedAt: new Date(saved.savedAt) };
+  } catch {
+    return null;
+  }
+}
+
+/** Service worker: the path of the saved views' addresses (find), under its scope. */
+export const pathIn = (/** @type {string} */ scope) => new URL(PATH, scope).pathname;
+
+/**
+ * Service worker: the answer to a request for a saved view (find's address).
+ * @param {Request} request
+ */
+export async function answer(request) {
+  const saved = await viewOf(new URL(request.url).searchParams.get("of") ?? "");
+  if (!saved) return new Response("This view is no longer kept.", { status: 404 });
+  // Datasette's templates escape < in every value they put in a page (Jinja's autoescape): this matches markup only.
+  const html = new TextDecoder().decode(saved.html).replace(/<script\b[^]*?<\/script>/gi, "");
+  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": POLICY } });
+}
+
+/** The library's files as they are in OPFS (counters.js). */
+async function filesNow() {
+  const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(LIBRARY_DIRECTORY);
+  /** @type {[string, Uint8Array][]} */
+  const files = [];
+  for await (const [name, handle] of directory.entries()) {
+    const file = await /** @type {FileSystemFileHandle} */ (handle).getFile();
+    const counter = await file.slice(COUNTER_AT, COUNTER_AT + COUNTER_LENGTH).arrayBuffer();
+    files.push([name, new Uint8Array(counter)]);
+  }
+  return libraryState(files);
+}
