@@ -4,6 +4,7 @@ import asyncio
 import functools
 import http.server
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -258,6 +259,35 @@ def app_context(playwright, server, tmp_path_factory):
     yield context
     context.close()
     assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
+
+
+# Resolves true once the app's memory snapshot (pwa/snapshot.js) is complete in OPFS.
+SNAPSHOT_KEPT = """async () => { try {
+  const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("snapshots");
+  const names = []; for await (const name of folder.keys()) names.push(name);
+  return names.filter((name) => !name.endsWith(".partial")).length >= 2;
+} catch { return false; } }"""
+
+
+@pytest.fixture(scope="session")
+def installed(playwright, server, tmp_path_factory):
+    """A Chromium profile the app was installed into once (service worker, precache, memory snapshot), closed: tests
+    that need an installed app with an empty library, not a first visit, start from a copy of it (installed_copy)
+    and so skip the first start's 10-15 s."""
+    profile = tmp_path_factory.mktemp("installed") / "profile"
+    context, page = start_app(playwright, profile, server.url)
+    deadline = time.monotonic() + 120
+    while not page.evaluate(SNAPSHOT_KEPT):
+        assert time.monotonic() < deadline, "the app kept no memory snapshot"
+        time.sleep(0.2)
+    context.close()
+    return profile
+
+
+def installed_copy(installed, profile):
+    """A copy of the installed profile at profile (a new directory); returns profile."""
+    shutil.copytree(installed, profile)
+    return profile
 
 
 @pytest.fixture

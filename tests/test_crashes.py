@@ -6,7 +6,7 @@ import sqlite3
 import threading
 import time
 
-from conftest import start_app
+from conftest import installed_copy, start_app
 from helpers import (
     check,
     drop,
@@ -33,9 +33,9 @@ def kill_later(profile, low, high):
     return timer
 
 
-def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server, tmp_path):
+def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server, installed, tmp_path):
     random.seed(seed := time.time_ns())
-    profile = tmp_path / "profile"
+    profile = installed_copy(installed, tmp_path / "profile")
     context, page = start(playwright, profile, server)
     drop(page, [make_db(tmp_path / "crash.db", rows=0)])
     wait_for_library(page, "crash")
@@ -58,8 +58,8 @@ def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server,
     context.close()
 
 
-def test_a_kill_during_import_leaves_no_half_database(playwright, server, tmp_path):
-    profile = tmp_path / "profile"
+def test_a_kill_during_import_leaves_no_half_database(playwright, server, installed, tmp_path):
+    profile = installed_copy(installed, tmp_path / "profile")
     big = make_big_db(tmp_path / "bigimport.db", 300_000)
     context, page = start(playwright, profile, server)
     usage = page.evaluate("navigator.storage.estimate().then(e => e.usage)")
@@ -74,8 +74,8 @@ def test_a_kill_during_import_leaves_no_half_database(playwright, server, tmp_pa
     context.close()
 
 
-def test_a_kill_during_save_back_leaves_the_old_or_the_new_file(playwright, server, tmp_path):
-    profile = tmp_path / "profile"
+def test_a_kill_during_save_back_leaves_the_old_or_the_new_file(playwright, server, installed, tmp_path):
+    profile = installed_copy(installed, tmp_path / "profile")
     grant_write_permission(profile, server.url.rstrip("/"))
     original = make_big_db(tmp_path / "saved.db", 150_000)
     old = hashlib.sha256(original.read_bytes()).hexdigest()

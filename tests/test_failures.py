@@ -1,7 +1,7 @@
 """When the runtime itself fails, the user is told, Datasette restarts, and the databases are still there."""
 
 import pytest
-from conftest import start_app, wait_ready
+from conftest import installed_copy, start_app, wait_ready
 from helpers import clear_notices, make_db, open_with_input, wait_for_frame, wait_for_library
 
 
@@ -14,8 +14,8 @@ from helpers import clear_notices, make_db, open_with_input, wait_for_frame, wai
         ("close()", "stopped responding"),
     ],
 )
-def test_a_failed_worker_is_restarted_with_a_notice(playwright, server, tmp_path, failure, message):
-    context, page = start_app(playwright, tmp_path / "profile", server.url)
+def test_a_failed_worker_is_restarted_with_a_notice(playwright, server, installed, tmp_path, failure, message):
+    context, page = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     try:
         open_with_input(page, [make_db(tmp_path / "survivor.db", rows=4)])
         wait_for_library(page, "survivor")

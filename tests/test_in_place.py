@@ -5,7 +5,7 @@ copy that can be changed."""
 import sqlite3
 
 import pytest
-from conftest import NetworkGuard, start_app
+from conftest import NetworkGuard, installed_copy, start_app
 from helpers import drop, execute_write, library_names, query, wait_for_frame, wait_for_notice
 
 ROWS = 5000
@@ -88,7 +88,7 @@ def test_only_databases_open_in_place(app, tmp_path):
     wait_for_notice(app, "only SQLite databases open in place")
 
 
-def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, server, tmp_path):
+def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, server, installed, tmp_path):
     """A file bigger than the browser will store, dropped from the OS with its handle, opens in place; the library keeps
     the handle. After a restart the browser must ask the user again (the database waits, and says so); a refusal
     leaves it waiting. Headless Chromium cannot answer
@@ -98,7 +98,7 @@ def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, ser
         db.executescript(SCHEMA)
     db.close()
     guard = NetworkGuard()
-    context, page = start_app(playwright, tmp_path / "profile", server.url, guard)
+    context, page = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url, guard)
     with open(path, "r+b") as file:  # bigger than the browser will store: a sparse tail SQLite never reads
         file.truncate(page.evaluate("navigator.storage.estimate().then(e => e.quota)") + 2**30)
     before = path.stat()

@@ -5,7 +5,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import NetworkGuard, free_port, launch, start_app, wait_ready
+from conftest import NetworkGuard, free_port, installed_copy, launch, start_app, wait_ready
 from helpers import (
     drop,
     insert,
@@ -331,8 +331,8 @@ def test_new_rename_and_remove(app):
     assert app.evaluate("fetch('ds/notes.json').then(r => r.status)") == 404
 
 
-def test_library_and_writes_survive_a_killed_browser_offline(playwright, server, tmp_path):
-    profile = tmp_path / "profile"
+def test_library_and_writes_survive_a_killed_browser_offline(playwright, server, installed, tmp_path):
+    profile = installed_copy(installed, tmp_path / "profile")
     guard = NetworkGuard()
     context, page = start_app(playwright, profile, server.url, guard)
     drop(page, [make_db(tmp_path / "alpha.db"), make_db(tmp_path / "beta.db")])

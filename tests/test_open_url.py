@@ -5,7 +5,7 @@ import http.server
 import threading
 
 import pytest
-from conftest import launch, serve_directory, start_app, wait_ready
+from conftest import installed_copy, launch, serve_directory, start_app, wait_ready
 from helpers import library_names, make_db, notices, wait_for_frame, wait_for_library, wait_for_notice
 
 from build import Handler
@@ -87,8 +87,10 @@ def confirm(page, url):
     dialog.locator("button", has_text="Open").click()
 
 
-def test_csv_and_url_parameters_like_datasette_lite(playwright, server, files_server, tmp_path):
-    context, page = start_app(playwright, tmp_path / "profile", server.url)  # installs the app first
+def test_csv_and_url_parameters_like_datasette_lite(playwright, server, installed, files_server, tmp_path):
+    context, page = start_app(
+        playwright, installed_copy(installed, tmp_path / "profile"), server.url
+    )  # installs the app first
     try:
         page.goto(f"{server.url}?csv={files_server}open/scores.csv")
         wait_ready(page)
@@ -104,8 +106,10 @@ def test_csv_and_url_parameters_like_datasette_lite(playwright, server, files_se
         context.close()
 
 
-def test_a_malformed_url_parameter_is_reported(playwright, server, tmp_path):
-    context, page = start_app(playwright, tmp_path / "profile", server.url + "?url=not%20a%20web%20address")
+def test_a_malformed_url_parameter_is_reported(playwright, server, installed, tmp_path):
+    context, page = start_app(
+        playwright, installed_copy(installed, tmp_path / "profile"), server.url + "?url=not%20a%20web%20address"
+    )
     try:
         page.locator("#notices .notice-error", has_text="“not a web address” is not a web address").wait_for()
         assert library_names(page) == []
@@ -113,8 +117,8 @@ def test_a_malformed_url_parameter_is_reported(playwright, server, tmp_path):
         context.close()
 
 
-def test_a_url_opened_in_a_second_window_is_handed_to_the_owner(playwright, server, files_server, tmp_path):
-    context, first = start_app(playwright, tmp_path / "profile", server.url)
+def test_a_url_opened_in_a_second_window_is_handed_to_the_owner(playwright, server, installed, files_server, tmp_path):
+    context, first = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     try:
         second = context.new_page()
         second.goto(f"{server.url}?url={files_server}open/remote.db")
@@ -142,11 +146,11 @@ def frame_from_another_port(context, app_url, root):
     return page, server
 
 
-def test_no_other_page_can_frame_the_app_to_open_a_url(playwright, server, files_server, tmp_path):
+def test_no_other_page_can_frame_the_app_to_open_a_url(playwright, server, installed, files_server, tmp_path):
     bait = f"{server.url}?url={files_server}open/remote.db"
     CorsHandler.requested.clear()
     # Installed: the service worker's frame-ancestors header stops the shell from loading in the frame at all.
-    context, app = start_app(playwright, tmp_path / "profile", server.url)
+    context, app = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     framing_server = None
     try:
         usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import NetworkGuard, serve_directory, start_app
+from conftest import NetworkGuard, installed_copy, serve_directory, start_app
 from helpers import make_db, make_publish_db, open_with_input, wait_for_frame, wait_for_library
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -15,10 +15,12 @@ ROWS = 100_000
 
 
 @pytest.fixture(scope="module")
-def app(playwright, server, tmp_path_factory):
+def app(playwright, server, installed, tmp_path_factory):
     """The app with shelf (the rows to publish) and pulled (where they come back) in its library."""
     guard = NetworkGuard(block=False)
-    context, page = start_app(playwright, tmp_path_factory.mktemp("publish-profile"), server.url, guard)
+    context, page = start_app(
+        playwright, installed_copy(installed, tmp_path_factory.mktemp("publish") / "profile"), server.url, guard
+    )
     folder = tmp_path_factory.mktemp("publish")
     make_publish_db(folder / "shelf.db", ROWS)
     make_db(folder / "pulled.db", rows=1, table="kept")

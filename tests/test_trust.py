@@ -1,7 +1,7 @@
 """No crash, race or hostile page costs a database or stops the app (issue "Trust"), in real Chromium and OPFS."""
 
 import pytest
-from conftest import launch, start_app, wait_ready
+from conftest import installed_copy, launch, start_app, wait_ready
 from helpers import (
     check,
     drop,
@@ -24,8 +24,9 @@ def worker_of(page):
 
 
 @pytest.fixture(scope="module")
-def window(playwright, server, tmp_path_factory):
-    context, page = start_app(playwright, tmp_path_factory.mktemp("trust-profile"), server.url)
+def window(playwright, server, installed, tmp_path_factory):
+    profile = installed_copy(installed, tmp_path_factory.mktemp("trust") / "profile")
+    context, page = start_app(playwright, profile, server.url)
     yield page
     context.close()
 
@@ -59,12 +60,12 @@ def test_the_journal_is_on_disk_before_the_database_is_overwritten(window, tmp_p
     assert ["flush", database] in io[first_overwrite:], io
 
 
-def test_two_files_with_the_same_name_opened_at_once_are_both_kept(playwright, server, tmp_path):
+def test_two_files_with_the_same_name_opened_at_once_are_both_kept(playwright, server, installed, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     big = make_big_db(tmp_path / "a" / "data.db", 60_000)  # 60 MB: still copying when the second one comes
     small = make_db(tmp_path / "b" / "data.db", rows=3)
-    profile = tmp_path / "profile"
+    profile = installed_copy(installed, tmp_path / "profile")
     context, page = start_app(playwright, profile, server.url)
     open_with_input(page, [big])
     page.locator("#imports progress").wait_for()
@@ -100,8 +101,8 @@ def test_names_datasette_routes_itself_are_refused(window, tmp_path):
     assert "named" in library_names(window)
 
 
-def test_stored_queries_survive_a_restart_offline(playwright, server, tmp_path):
-    profile = tmp_path / "profile"
+def test_stored_queries_survive_a_restart_offline(playwright, server, installed, tmp_path):
+    profile = installed_copy(installed, tmp_path / "profile")
     context, page = start_app(playwright, profile, server.url)
     open_with_input(page, [make_db(tmp_path / "kept.db", rows=12)])
     wait_for_frame(page, "/ds/kept")
@@ -154,9 +155,11 @@ LISTEN_FOR_FREEZE = """() => { window.frozen = new Promise(resolve => {
 UNDONE = "long: a change that was being written when the app stopped was undone"
 
 
-def test_a_kill_in_the_middle_of_a_long_update_never_stops_the_app(playwright, server, table_150mb, tmp_path):
+def test_a_kill_in_the_middle_of_a_long_update_never_stops_the_app(
+    playwright, server, installed, table_150mb, tmp_path
+):
     """SIGKILL at several points of an UPDATE of every row of a 150 MB table: every start recovers, offline."""
-    profile = tmp_path / "profile"
+    profile = installed_copy(installed, tmp_path / "profile")
     context, page = start_app(playwright, profile, server.url)
     drop(page, [table_150mb])
     wait_for_library(page, "long")

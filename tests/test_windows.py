@@ -1,19 +1,19 @@
 """Two windows of the app, and files opened from the OS with the installed app."""
 
-from conftest import start_app, wait_ready
+from conftest import installed_copy, start_app, wait_ready
 from helpers import make_db, open_with_input, wait_for_frame, wait_for_library, wait_for_notice
 
 
-def open_one_database(playwright, server, tmp_path, name, rows):
+def open_one_database(playwright, server, installed, tmp_path, name, rows):
     """A window that owns the library, with one database in it; returns (context, page)."""
-    context, page = start_app(playwright, tmp_path / "profile", server.url)
+    context, page = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     open_with_input(page, [make_db(tmp_path / f"{name}.db", rows=rows)])
     wait_for_library(page, name)
     return context, page
 
 
-def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
-    context, first = open_one_database(playwright, server, tmp_path, "shared", rows=9)
+def test_a_second_window_takes_over_the_library(playwright, server, installed, tmp_path):
+    context, first = open_one_database(playwright, server, installed, tmp_path, "shared", rows=9)
     try:
         second = context.new_page()
         second.goto(server.url)
@@ -32,8 +32,8 @@ def test_a_second_window_takes_over_the_library(playwright, server, tmp_path):
         context.close()
 
 
-def test_open_with_the_installed_app(playwright, server, tmp_path):
-    context, page = start_app(playwright, tmp_path / "profile", server.url)
+def test_open_with_the_installed_app(playwright, server, installed, tmp_path):
+    context, page = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     try:
         cdp = context.new_cdp_session(page)
         manifest_id = cdp.send("Page.getAppManifest")["manifest"]["id"]
@@ -63,8 +63,8 @@ WRITE_300 = """offset => { window.writes = (async () => {
 })(); }"""
 
 
-def test_two_windows_write_at_the_same_time(playwright, server, tmp_path):
-    context, first = open_one_database(playwright, server, tmp_path, "together", rows=0)
+def test_two_windows_write_at_the_same_time(playwright, server, installed, tmp_path):
+    context, first = open_one_database(playwright, server, installed, tmp_path, "together", rows=0)
     try:
         second = context.new_page()
         second.goto(server.url)
