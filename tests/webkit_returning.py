@@ -94,6 +94,10 @@ async function journey(app) {
       return frame?.path.includes("/ds/") && frame.state === "complete" && frame.heading;
     });
   }
+  // When the frame's page finished loading, on this window's clock (exact, not the polling's 250 ms).
+  const frame = app.document.getElementById("frame")?.contentWindow;
+  const loaded = frame?.performance.getEntriesByType("navigation")[0]?.loadEventEnd;
+  const pageSeconds = loaded ? (frame.performance.timeOrigin + loaded - performance.timeOrigin - opened) / 1000 : null;
   if (launch === "first") {
     const registration = () => navigator.serviceWorker.getRegistration();
     await until("an activated service worker", async () => (await registration())?.active?.state === "activated");
@@ -101,7 +105,7 @@ async function journey(app) {
     const snapshot = () => caches.open("datasette-pwa-snapshots").then((cache) => cache.keys());
     await until("the memory snapshot (memory and site-packages)", async () => (await snapshot()).length === 2);
   }
-  return {readySeconds, ...seen(app), caches: await cacheContents()};
+  return {readySeconds, pageSeconds, ...seen(app), caches: await cacheContents()};
 }
 
 let app = null;

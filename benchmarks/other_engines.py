@@ -1,0 +1,278 @@
+"""Firefox and WebKit figures (issue 15): the benchmark's warm start and page ratios in Debian's firefox-esr and
+WebKitGTK, each engine against native `datasette serve` fetched from that same engine in the same run.
+
+    .venv/bin/python benchmarks/other_engines.py [--warm-runs 5] [--requests 15] [--engines firefox webkit]
+
+Engines are driven as the tests drive them (tests/engines.py); every request off 127.0.0.1 goes to a refusing proxy.
+- Firefox: the app visited once online and the page set's database opened into its library; then, with the app's
+  server stopped, a new firefox-esr on the same profile for each warm start, to that database's page (as section 2 of
+  run.py). The page set (as section 3) is timed in the last warm-started window, then natively.
+- WebKit: MiniBrowser under WebKitWebDriver always runs on ephemeral storage, so warm starts are MiniBrowser launches
+  without WebDriver on one HOME (tests/webkit_returning.py), with the server answering only their harness. WebKitGTK
+  has no OPFS sync access handles: its library is in memory, so a warm start opens Datasette's home page (an empty
+  library), and the page set is timed in a WebDriver session after opening the database into that memory library.
+
+Times are from the shell's navigation start to the frame's load event (in-page clocks, no polling error), and
+fetch() to the last byte of the body. Writes benchmarks/results/other_engines.json and .md. Nothing here asserts.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(HERE)]
+
+import datagen
+import engines
+import webkit_returning
+from bench.common import DB, USABLE_JS, fmt, say, serve, snapshot_dist, stats
+from bench.pages import FETCH_LOOP_JS, FRESH, REQUEST_TIMEOUT_MS, median_or_none, native_server, page_urls
+
+RESULTS = HERE / "results"
+READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
+IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"
+# USABLE_JS polled in the page every 50 ms: {ms} from the shell's navigation start to the frame's load, or {failure}.
+WAIT_USABLE_JS = f"""async ([end, timeoutMs]) => {{
+  const usable = {USABLE_JS};
+  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; ) {{
+    try {{
+      const found = usable([end, true]);
+      if (found) return found;
+    }} catch {{}}
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }}
+  return {{ failure: "no usable page within " + timeoutMs / 1000 + " s" }};
+}}"""
+SNAPSHOT_KEPT = (
+    "navigator.storage.getDirectory().then(d => d.getDirectoryHandle('snapshots')).then(() => true, () => false)"
+)
+BOOT_TIMEOUT_S = 240
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warm-runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--engines", nargs="+", default=["firefox", "webkit"], choices=["firefox", "webkit"])
+    return parser.parse_args()
+
+
+def boot(browser, url):
+    browser.goto(url)
+    browser.wait_until(READY, timeout=BOOT_TIMEOUT_S)
+    failure = browser.evaluate(
+        "document.getElementById('failure').hidden ? null : document.getElementById('failure-detail').textContent"
+    )
+    if failure:
+        raise RuntimeError(f"{browser.name} did not start: {failure}")
+
+
+def open_database(browser, db):
+    browser.pick_files("#open-database", "#file-input", [db])
+    browser.wait_until(IN_LIBRARY, DB, timeout=600)
+
+
+def time_pages(browser, base, urls, warmups, n, fresh):
+    """{label: {stats, repeat}} for each URL fetched from the page browser shows; fresh: fetch FRESH before each one."""
+    out = {}
+    for label, path in urls:
+        before = base + FRESH if fresh else None
+        r = browser.evaluate(FETCH_LOOP_JS, [base + path, warmups, n, REQUEST_TIMEOUT_MS, before])
+        if "failure" in r:
+            raise RuntimeError(f"{browser.name}: {label} failed: {r['failure']}")
+        out[label] = {"stats": stats(r["times"]), "bytes": r["bytes"], "cache_hits": r["hits"]}
+        if fresh:  # the app's repeat view, from its response cache
+            repeat = browser.evaluate(FETCH_LOOP_JS, [base + path, warmups, n, REQUEST_TIMEOUT_MS, None])
+            out[label]["repeat"] = {"stats": stats(repeat["times"]), "cache_hits": repeat["hits"]}
+        say(f"    {label}: {fmt(out[label]['stats'], digits=1)}")
+    return out
+
+
+def native_pages(browser, db, urls, warmups, n):
+    """The page set from native `datasette serve`, with 0 SQL threads (as the app) and with the default."""
+    native = {}
+    for name, threads in [("threads0", 0), ("default", None)]:
+        say(f"  native ({name})…")
+        server = native_server(db, threads)
+        try:
+            browser.goto(server.url + "ds/-/versions.json")
+            native[name] = time_pages(browser, server.url + "ds/", urls, warmups, n, fresh=False)
+        finally:
+            server.stop()
+    return native
+
+
+def firefox(dist, db, proxy, scratch, args, urls):
+    server = serve(dist)
+    profile = scratch / "firefox"
+    browser = engines.launch("firefox", profile, proxy.port)
+    try:
+        boot(browser, server.url)
+        open_database(browser, db)
+        browser.wait_until(SNAPSHOT_KEPT, timeout=120)  # a returning user's start is from the memory snapshot
+    finally:
+        browser.close()
+        server.stop()  # from here on, offline
+    runs = []
+    for i in range(args.warm_runs):
+        browser = engines.launch("firefox", profile, proxy.port)
+        try:
+            browser.goto(f"{server.url}ds/{DB}")
+            found = browser.evaluate(WAIT_USABLE_JS, [f"/ds/{DB}", BOOT_TIMEOUT_S * 1000])
+            if "failure" in found:
+                raise RuntimeError(f"firefox warm start: {found['failure']}")
+            saved = browser.evaluate("performance.getEntriesByName('saved view shown')[0]?.startTime ?? null")
+            runs.append({"usable_ms": found["ms"], "launch_ms": browser.launch_seconds * 1000, "saved_view_ms": saved})
+            say(f"  warm start: {found['ms']:.0f} ms (+{browser.launch_seconds * 1000:.0f} ms launch)")
+            if i == args.warm_runs - 1:
+                say("  pages in the app…")
+                app = time_pages(browser, f"{server.url}ds/", urls, args.warmups, args.requests, fresh=True)
+                native = native_pages(browser, db, urls, args.warmups, args.requests)
+        finally:
+            browser.close()
+    return {"warm": warm_figures(runs, "the page set's database page, from its OPFS library"), **ratios(app, native)}
+
+
+def webkit(dist, db, proxy, scratch, args, urls):
+    harness = webkit_returning.HarnessServer(dist)
+    home = scratch / "webkit-home"
+    runs = []
+    try:
+        first = webkit_returning.run(harness, home, proxy.port, "first")
+        if "error" in first:
+            raise RuntimeError(f"webkit first start: {first}")
+        harness.cut = True
+        for _ in range(args.warm_runs):
+            report = webkit_returning.run(harness, home, proxy.port, "returning")
+            if "error" in report or not report.get("pageSeconds"):
+                raise RuntimeError(f"webkit warm start: {report}")
+            runs.append({"usable_ms": report["pageSeconds"] * 1000})
+            say(f"  warm start: {runs[-1]['usable_ms']:.0f} ms")
+    finally:
+        harness.close()
+    server = serve(dist)
+    (scratch / "webkit-driver").mkdir()
+    browser = engines.launch("webkit", scratch / "webkit-driver", proxy.port)
+    try:
+        boot(browser, server.url)
+        open_database(browser, db)
+        say("  pages in the app…")
+        app = time_pages(browser, f"{server.url}ds/", urls, args.warmups, args.requests, fresh=True)
+        native = native_pages(browser, db, urls, args.warmups, args.requests)
+    finally:
+        browser.close()
+        server.stop()
+    return {
+        "warm": warm_figures(runs, "Datasette's home page (WebKitGTK's library is in memory only)"),
+        **ratios(app, native),
+    }
+
+
+def warm_figures(runs, page):
+    """The warm starts' times to the live page and, where shown, to the saved view of it (pwa/saved-views.js)."""
+    saved = [r["saved_view_ms"] for r in runs if r.get("saved_view_ms") is not None]
+    return {"usable": stats([r["usable_ms"] for r in runs]), "saved_view": stats(saved), "page": page, "runs": runs}
+
+
+def ratios(app, native):
+    """The app's pages against each native baseline: median and worst ratio of medians, and the repeat views."""
+    labels = [label for label in app if label in native["default"]]
+    out = {"app": app, "native": native}
+    for baseline in ("default", "threads0"):
+        by_page = {
+            label: app[label]["stats"]["median"] / native[baseline][label]["stats"]["median"] for label in labels
+        }
+        worst = max(by_page, key=by_page.get)
+        out[baseline] = {
+            "median_ratio": median_or_none(by_page.values()),
+            "max_ratio": by_page[worst],
+            "max_page": worst,
+        }
+    out["repeat_median_ms"] = median_or_none(app[label]["repeat"]["stats"]["median"] for label in labels)
+    return out
+
+
+def report(results):
+    lines = [
+        "# Firefox and WebKit (benchmarks/other_engines.py)",
+        "",
+        f"{results['when']}, {results['machine']}; {results['requests']} requests per page after {results['warmups']} warm-ups.",
+        "",
+        "| engine | warm start, offline, to | median [min–max] | saved view shown | "
+        "pages ÷ native (default threads): median, worst | ÷ native (0 threads) | repeat views, median |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results["engines"].items():
+        if "error" in r:
+            lines.append(f"| {name} | failed: {r['error']} | | | | | |")
+            continue
+        d, t = r["default"], r["threads0"]
+        lines.append(
+            f"| {name} | {r['warm']['page']} | {fmt(r['warm']['usable'])} | {fmt(r['warm'].get('saved_view'))} | "
+            f"{d['median_ratio']:.2f}x, "
+            f"{d['max_ratio']:.2f}x ({d['max_page']}) | {t['median_ratio']:.2f}x, {t['max_ratio']:.2f}x | "
+            f"{r['repeat_median_ms']:.1f} ms |"
+        )
+    lines += ["", "Per page, medians in ms (app / native default threads / native 0 threads / app repeat view):", ""]
+    for name, r in results["engines"].items():
+        if "error" in r:
+            continue
+        lines += [f"## {name}", "", "| page | app | native | native, 0 threads | repeat |", "|---|---|---|---|---|"]
+        for label, a in r["app"].items():
+            native = [r["native"][b][label]["stats"]["median"] for b in ("default", "threads0")]
+            lines.append(
+                f"| {label} | {a['stats']['median']:.1f} | {native[0]:.1f} | {native[1]:.1f} | "
+                f"{a['repeat']['stats']['median']:.1f} |"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    args = parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="ds-engines-"))
+    results = {
+        "when": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores",
+        "requests": args.requests,
+        "warmups": args.warmups,
+        "engines": {},
+    }
+    proxy = engines.RefusingProxy()
+    try:
+        dist = snapshot_dist(scratch / "dist")
+        db = scratch / f"{DB}.db"  # the app and `datasette serve` both name a database after its file
+        shutil.copyfile(datagen.pages_db("fts5"), db)
+        urls = page_urls(datagen.search_word(db))
+        for name in args.engines:
+            if reason := engines.available(name):
+                results["engines"][name] = {"error": reason}
+                continue
+            say(f"{name}…")
+            run = {"firefox": firefox, "webkit": webkit}[name]
+            try:
+                results["engines"][name] = run(dist, db, proxy, scratch, args, urls)
+            except (RuntimeError, engines.EngineError, TimeoutError, AssertionError) as error:
+                results["engines"][name] = {"error": str(error)[:500]}
+                say(f"  failed: {error}")
+        results["outside"] = proxy.outside  # requests that tried to leave 127.0.0.1: should be none
+    finally:
+        proxy.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "other_engines.json").write_text(json.dumps(results, indent=1))
+    markdown = report(results)
+    (RESULTS / "other_engines.md").write_text(markdown)
+    print("\n" + markdown)
+
+
+if __name__ == "__main__":
+    main()
