@@ -216,7 +216,7 @@ def report(results):
             continue
         d, t = r["default"], r["threads0"]
         lines.append(
-            f"| {name} | {r['warm']['page']} | {fmt(r['warm']['usable'])} | {fmt(r['warm'].get('saved_view'))} | "
+            f"| {name} ({r.get('when', results['when'])}) | {r['warm']['page']} | {fmt(r['warm']['usable'])} | {fmt(r['warm'].get('saved_view'))} | "
             f"{d['median_ratio']:.2f}x, "
             f"{d['max_ratio']:.2f}x ({d['max_page']}) | {t['median_ratio']:.2f}x, {t['max_ratio']:.2f}x | "
             f"{r['repeat_median_ms']:.1f} ms |"
@@ -234,6 +234,15 @@ def report(results):
             )
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def earlier_engines(ran):
+    """The engines a run of some of them did not measure, as the last results had them (with when that run was)."""
+    path = RESULTS / "other_engines.json"
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text())
+    return {name: {"when": earlier["when"], **r} for name, r in earlier["engines"].items() if name not in ran}
 
 
 def main():
@@ -259,7 +268,7 @@ def main():
             say(f"{name}…")
             run = {"firefox": firefox, "webkit": webkit}[name]
             try:
-                results["engines"][name] = run(dist, db, proxy, scratch, args, urls)
+                results["engines"][name] = {"when": results["when"], **run(dist, db, proxy, scratch, args, urls)}
             except (RuntimeError, engines.EngineError, TimeoutError, AssertionError) as error:
                 results["engines"][name] = {"error": str(error)[:500]}
                 say(f"  failed: {error}")
@@ -267,6 +276,7 @@ def main():
     finally:
         proxy.close()
         shutil.rmtree(scratch, ignore_errors=True)
+    results["engines"] |= earlier_engines(set(args.engines))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "other_engines.json").write_text(json.dumps(results, indent=1))
     markdown = report(results)
