@@ -34,6 +34,7 @@ import engines
 import webkit_returning
 from bench.common import DB, USABLE_JS, fmt, say, serve, snapshot_dist, stats
 from bench.pages import FETCH_LOOP_JS, FRESH, REQUEST_TIMEOUT_MS, median_or_none, native_server, page_urls
+from conftest import SNAPSHOT_KEPT
 
 RESULTS = HERE / "results"
 READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
@@ -50,9 +51,6 @@ WAIT_USABLE_JS = f"""async ([end, timeoutMs]) => {{
   }}
   return {{ failure: "no usable page within " + timeoutMs / 1000 + " s" }};
 }}"""
-SNAPSHOT_KEPT = (
-    "navigator.storage.getDirectory().then(d => d.getDirectoryHandle('snapshots')).then(() => true, () => false)"
-)
 BOOT_TIMEOUT_S = 240
 
 

@@ -15,6 +15,7 @@ import * as records from "./records.js";
 const DB_NAME = "datasette-pwa-saved-views";
 const STORE = "views"; // {url, html: ArrayBuffer, state, savedAt: ms}, by url; index savedAt
 const KEPT = 20; // pages; the one drawn longest ago goes first
+const keptHere = new Map(); // worker: url -> the state its page was last kept with
 const FIND_MS = 500; // measured: 40-150 ms in a new Chromium process, on a slow day
 const PATH = "saved-view"; // under the app's scope: ?of=<the page's URL>
 // No script runs in a saved view (answer() also drops them, so that none is refused aloud in the console).
@@ -42,11 +43,12 @@ export function recordsNow() {
  */
 export async function keep(url, html, build, all, files) {
   const state = stateOf(build, all, files);
-  if (state === null) return;
+  if (state === null || keptHere.get(url) === state) return; // a repeat view: kept already
   await transact("readwrite", (views) => {
     views.put({ url, html, state, savedAt: Date.now() });
     views.count().onsuccess = ({ target }) => dropOldest(views, /** @type {IDBRequest<number>} */ (target).result - KEPT);
   });
+  keptHere.set(url, state);
 }
 
 function dropOldest(views, count) {

@@ -69,10 +69,11 @@ async function installServiceWorker() {
  */
 async function startDatasette() {
   view.showProgress("Starting Python");
+  const starting = runtime.start(settings.load()); // first: the live page is the one that counts
   const saved = await savedView;
   savedView = null;
-  if (saved) await view.showSaved(saved); // first: Python's start would slow its drawing down (measured: 150 ms later)
-  const { versions, notices } = await runtime.start(settings.load());
+  if (saved) view.showSaved(saved);
+  const { versions, notices } = await starting;
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
   document.getElementById("about").onclick = () => showAbout(runtime, versions);

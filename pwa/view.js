@@ -4,7 +4,6 @@
 import { formatBytes } from "./bytes.js";
 
 const $ = (id) => document.getElementById(id);
-const SAVED_VIEW_WAIT_MS = 300;
 
 
 /** Show one of the main area's views: the frame or one of the panels over it. */
@@ -33,19 +32,14 @@ export function showProgress(stage, loaded, total, unit = "") {
 
 /**
  * While Python starts, the page the frame is about to show as it was saved (saved-views.js find), marked as such.
- * Resolves once it has loaded (its style sheet comes from the service worker, which Python's start keeps busy), or
- * after at most SAVED_VIEW_WAIT_MS.
  * @param {{address: string, savedAt: Date}} saved
  */
 export function showSaved({ address, savedAt }) {
   const page = $("saved").querySelector("iframe");
   $("saved-when").textContent = savedAt.toLocaleString();
   show("saved");
-  return new Promise((resolve) => {
-    page.addEventListener("load", () => resolve(performance.mark("saved view shown")), { once: true }); // benchmarks/
-    page.src = address;
-    setTimeout(resolve, SAVED_VIEW_WAIT_MS);
-  });
+  page.addEventListener("load", () => performance.mark("saved view shown"), { once: true }); // benchmarks/ read it
+  page.src = address;
 }
 
 /** Hide boot progress and show Datasette's frame; a saved view stays until the frame has drawn the live page. */

@@ -23,6 +23,9 @@ EXECUTE_WRITE_JS = """([db, sql]) => fetch(`ds/${db}/-/execute-write`, {method: 
 QUERY_JS = (
     "([db, sql]) => fetch(`ds/${db}/-/query.json?_shape=array&sql=${encodeURIComponent(sql)}`).then(r => r.json())"
 )
+# Whether the page kept for url is current (pwa/saved-views.js): drawn from the files as they are now. A promise:
+# poll it with evaluate(), not Playwright's wait_for_function, which takes a promise as true at once.
+SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
 NOTICE_JS = "text => document.querySelector('#notices').textContent.includes(text)"
 
 

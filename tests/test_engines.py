@@ -19,7 +19,7 @@ import engines
 import pytest
 import webkit_returning
 from conftest import serve_directory
-from helpers import EXECUTE_WRITE_JS, INSERT_JS, NOTICE_JS
+from helpers import EXECUTE_WRITE_JS, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +35,6 @@ NOTICES = "() => [...document.querySelectorAll('#notices .notice span')].map(n =
 IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"
 NAMES = "name => fetch(`ds/${name}/birds.json?_shape=array`).then(r => r.json()).then(rows => rows.map(r => r.name))"
 MEMORY_ONLY = "Your databases are kept in memory only"
-SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from urllib.parse import quote_plus
 
 from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
 from datasette_pwa.app import start
-from helpers import insert, make_db, open_with_input
+from helpers import SAVED_VIEW_CURRENT, insert, make_db, open_with_input
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
 
@@ -46,8 +46,6 @@ SAVED_SEEN = """() => {
     before_live: shown.startTime < live,
   };
 }"""
-# Whether the page kept for url is current: drawn from the files as they are now (kept in the background).
-SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
 
 
 def wait_kept(page, url, timeout=30):
