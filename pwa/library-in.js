@@ -10,7 +10,11 @@ import * as records from "./records.js";
 
 const copies = new Map(); // import id -> AbortController of a copy under way
 
-/** Run copy(signal, report) as import importId: cancellable, reporting progress of a file called name. */
+/**
+ * Run copy(signal, report) as import importId: cancellable, reporting progress of a file called name. The copy is
+ * cancellable from its first step: CI once lost a Cancel that came while the library's record was being written,
+ * before the copy was registered, and the 1.5 GB database was added anyway.
+ */
 async function copying(importId, name, total, copy) {
   const controller = new AbortController();
   copies.set(importId, controller);
@@ -29,16 +33,17 @@ const cancelled = (error, signal, message) => (signal.aborted ? new Error(messag
 export const libraryIn = {
   /** Copy a File into the library, check it, and serve it. */
   async import(importId, file, handle) {
-    const record = await reserve(lib.py.name_from_file(file.name), {
-      file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
-      source: { name: file.name, size: file.size, lastModified: file.lastModified },
-    });
     return copying(importId, file.name, file.size, async (signal, report) => {
+      const record = await reserve(lib.py.name_from_file(file.name), {
+        file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
+        source: { name: file.name, size: file.size, lastModified: file.lastModified },
+      });
       try {
         await lib.store.copyIn(file, record.file, signal, report);
         await lib.store.open(record.file);
         const problem = lib.py.problem_with(pathOf(record.file));
         if (problem) throw new Error(`${file.name} was not added: ${problem}`);
+        signal.throwIfAborted(); // a Cancel that came as the copy ended: the database is not added after all
         await lib.py.add(lib.ds, [record.name, pathOf(record.file)]);
         const { pending, ...complete } = record;
         await records.put(complete);
@@ -55,10 +60,10 @@ export const libraryIn = {
    * new database when `database` is null. All or nothing: on failure a new database is removed again.
    */
   async importData(importId, file, database, table) {
-    const target = await find(database ?? (await libraryCore.create(lib.py.name_from_file(file.name))).name);
     const tableName = table.trim() || lib.py.name_from_file(file.name);
     const scratch = `/tmp/import-${importId}`;
     return copying(importId, file.name, file.size, async (signal, report) => {
+      const target = await find(database ?? (await libraryCore.create(lib.py.name_from_file(file.name))).name);
       try {
         await copyIntoFS(lib.fs, file, scratch, signal, report);
         const result = lib.importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
