@@ -73,6 +73,19 @@ export class LibraryActions {
     ui.showStorage(await storageState(this.runtime));
   }
 
+  /** The library's database that the Datasette page at path (e.g. "/ds/fixtures/items?_sort=id") belongs to, if any. */
+  async databaseAt(path) {
+    const page = new URL(path, location.href).pathname;
+    return (await this.runtime.call(LIBRARY.LIST)).find((db) => page === db.url || page.startsWith(`${db.url}/`));
+  }
+
+  /** Show the Datasette page at path; a page of an in-place database waiting for permission asks for it first. */
+  async goTo(path) {
+    const db = await this.databaseAt(path);
+    if (db?.waiting) await this.allow(db, path);
+    else this.showPage(path);
+  }
+
   /**
    * Buttons on a Datasette page that run one of the sidebar's actions (plugin/read_only.py): data-library-action
    * names the action by its label, data-database the database.
@@ -142,12 +155,18 @@ export class LibraryActions {
     return null;
   }
 
-  /** After a restart: ask the browser to let the app read an in-place database's file again, then serve it. */
-  async allow(db) {
+  /**
+   * After a restart: ask the browser to let the app read an in-place database's file again, then serve it and show
+   * page (its own page by default).
+   */
+  async allow(db, page = db.url) {
     const handle = /** @type {FileSystemFileHandle & {requestPermission?: (d: {mode: string}) => Promise<string>}} */ (db.waiting);
     const state = await handle.requestPermission?.({ mode: "read" }).catch(() => "denied");
     if (state !== "granted") return ui.notice(`The app may not read ${db.source.name}: it stays in the library, waiting.`, "warning");
-    await this.attempt(async () => this.showPage((await this.runtime.call(LIBRARY.ALLOW_IN_PLACE, db.name)).url));
+    await this.attempt(async () => {
+      await this.runtime.call(LIBRARY.ALLOW_IN_PLACE, db.name);
+      this.showPage(page);
+    });
   }
 
   async copyIn(db) {

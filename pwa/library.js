@@ -175,5 +175,5 @@ function servedNames() {
 export function describe({ name, size, changed, source, handle, inPlace = false }) {
   const waits = waiting.get(name) ?? null;
   return { name, size, changed, source, canSaveBack: Boolean(handle) && !inPlace, inPlace,
-    waiting: waits, url: waits ? null : lib.py.url(lib.ds, name) };
+    waiting: waits, url: lib.py.url(lib.ds, name) };
 }

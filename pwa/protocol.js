@@ -156,7 +156,7 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {boolean} inPlace read-only, read straight from the user's file (library-inplace.js)
  * @property {FileSystemFileHandle | null} waiting an in-place database's file, which this browser needs the user's
  *   permission to read again (after a restart); null when it is served
- * @property {string | null} url null while it waits
+ * @property {string} url its Datasette page (an absolute path); Datasette answers 404 there while it waits
  *
  * @typedef {{name: string, size: number, lastModified: number}} Source
  */

@@ -17,8 +17,7 @@ import { LIBRARY } from "./protocol.js";
  * @param {string} path
  */
 export async function saveCurrent(actions, path) {
-  const databases = await actions.runtime.call(LIBRARY.LIST);
-  const current = databases.find((db) => path === db.url || path.startsWith(`${db.url}/`));
+  const current = await actions.databaseAt(path);
   if (current) await save(actions, current.name);
   else ui.notice("Open one of your databases first: Save writes the database whose page is shown.");
 }

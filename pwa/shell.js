@@ -173,6 +173,8 @@ function showPage(url) {
   view.showFrame();
 }
 
+const goTo = (path) => library.goTo(path);
+
 /** Keep the address bar and title in step with the framed page. */
 function followFrame() {
   const frame = view.frame();
@@ -183,7 +185,7 @@ function followFrame() {
     view.setPageTitle(frame.contentDocument.title);
     library.bindPageActions(frame.contentDocument);
     const path = page.pathname + page.search;
-    if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), showPage);
+    if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), goTo);
   });
 }
 
@@ -211,7 +213,7 @@ async function main() {
   reportFaults();
   view.bindMenu();
   followFrame();
-  view.showRecent(recentPages(), showPage);
+  view.showRecent(recentPages(), goTo);
   runtime.addEventListener("progress", (/** @type {CustomEvent<ProgressMessage>} */ { detail }) =>
     view.showProgress(detail.stage, detail.loaded, detail.total));
   runtime.addEventListener("crash", (/** @type {CustomEvent<{error: Error}>} */ { detail }) => {

@@ -91,8 +91,8 @@ def test_only_databases_open_in_place(app, tmp_path):
 def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, server, installed, tmp_path):
     """A file bigger than the browser will store, dropped from the OS with its handle, opens in place; the library keeps
     the handle. After a restart the browser must ask the user again (the database waits, and says so); a refusal
-    leaves it waiting. Headless Chromium cannot answer
-    the prompt with a yes (--deny-permission-prompts answers no; otherwise it never answers)."""
+    leaves it waiting, whether asked from the library or from a page in Recent. Headless Chromium cannot answer the
+    prompt with a yes (--deny-permission-prompts answers no; otherwise it never answers)."""
     path = tmp_path / "big.db"
     with sqlite3.connect(path) as db:
         db.executescript(SCHEMA)
@@ -114,6 +114,9 @@ def test_after_a_restart_the_file_waits_for_the_users_permission(playwright, ser
     item = page.locator("#library li[data-name='big']")
     assert "waiting for your permission to read it" in item.inner_text()
     item.get_by_role("button", name="big", exact=True).click()  # its name asks, as Allow… does
+    wait_for_notice(page, "The app may not read big.db: it stays in the library, waiting.")
+    page.evaluate("document.querySelector('#notices').replaceChildren()")
+    page.click("#recent button[title='/ds/big']")  # a page looked at before the restart asks too (not a 404)
     wait_for_notice(page, "The app may not read big.db: it stays in the library, waiting.")
     item.get_by_role("button", name="Remove big").click()
     page.locator("dialog[open] button.primary").click()

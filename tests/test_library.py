@@ -45,6 +45,14 @@ def test_a_truncated_database_is_reported(tmp_path, good):
     assert library.problem_with(str(path)) is not None
 
 
+def test_a_database_has_the_same_url_before_and_after_it_is_served(good):
+    """A database waiting for permission (not served yet) has the page it will have: Recent and the library link it."""
+    app = run_async(start("/ds/", "test"))
+    waiting = library.url(app.ds, "my/good db")
+    run_async(library.add(app.ds, ("my/good db", str(good))))
+    assert waiting == library.url(app.ds, "my/good db") == "/ds/my~2Fgood+db"
+
+
 def test_add_rename_remove_and_snapshot(tmp_path, good):
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("good", str(good))))

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.utils import tilde_encode
 
 from .formats import suffix_of
 from .plugin.history import RecordedDatabase, move_history
@@ -104,8 +105,11 @@ def name_from_file(file_name: str) -> str:
 
 
 def url(ds: Datasette, name: str) -> str:
-    """The database's page, as Datasette itself encodes names in URLs (e.g. "/ds/my~2Fdb")."""
-    return str(ds.urls.database(name))
+    """The database's page, as Datasette itself encodes names in URLs (e.g. "/ds/my~2Fdb"); for one not served yet (a
+    database opened in place, waiting for permission to read its file again), where it will be."""
+    if name in ds.databases:
+        return str(ds.urls.database(name))
+    return str(ds.urls.path(tilde_encode(name)))
 
 
 def table_url(ds: Datasette, name: str, table: str) -> str:
