@@ -35,10 +35,10 @@ import webkit_returning
 from bench.common import DB, USABLE_JS, fmt, say, serve, snapshot_dist, stats
 from bench.pages import FETCH_LOOP_JS, FRESH, REQUEST_TIMEOUT_MS, median_or_none, native_server, page_urls
 from conftest import SNAPSHOT_KEPT
+from helpers import IN_LIBRARY
 
 RESULTS = HERE / "results"
-READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
-IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"
+BOOT_TIMEOUT_S = 240
 # USABLE_JS polled in the page every 50 ms: {ms} from the shell's navigation start to the frame's load, or {failure}.
 WAIT_USABLE_JS = f"""async ([end, timeoutMs]) => {{
   const usable = {USABLE_JS};
@@ -51,7 +51,6 @@ WAIT_USABLE_JS = f"""async ([end, timeoutMs]) => {{
   }}
   return {{ failure: "no usable page within " + timeoutMs / 1000 + " s" }};
 }}"""
-BOOT_TIMEOUT_S = 240
 
 
 def parse_args():
@@ -61,16 +60,6 @@ def parse_args():
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--engines", nargs="+", default=["firefox", "webkit"], choices=["firefox", "webkit"])
     return parser.parse_args()
-
-
-def boot(browser, url):
-    browser.goto(url)
-    browser.wait_until(READY, timeout=BOOT_TIMEOUT_S)
-    failure = browser.evaluate(
-        "document.getElementById('failure').hidden ? null : document.getElementById('failure-detail').textContent"
-    )
-    if failure:
-        raise RuntimeError(f"{browser.name} did not start: {failure}")
 
 
 def open_database(browser, db):
@@ -113,7 +102,7 @@ def firefox(dist, db, proxy, scratch, args, urls):
     profile = scratch / "firefox"
     browser = engines.launch("firefox", profile, proxy.port)
     try:
-        boot(browser, server.url)
+        browser.start_app(server.url, BOOT_TIMEOUT_S)
         open_database(browser, db)
         browser.wait_until(SNAPSHOT_KEPT, timeout=120)  # a returning user's start is from the memory snapshot
     finally:
@@ -160,7 +149,7 @@ def webkit(dist, db, proxy, scratch, args, urls):
     (scratch / "webkit-driver").mkdir()
     browser = engines.launch("webkit", scratch / "webkit-driver", proxy.port)
     try:
-        boot(browser, server.url)
+        browser.start_app(server.url, BOOT_TIMEOUT_S)
         open_database(browser, db)
         say("  pages in the app…")
         app = time_pages(browser, f"{server.url}ds/", urls, args.warmups, args.requests, fresh=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import grant_write_permission
+from helpers import READY, grant_write_permission
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,10 +237,7 @@ def serve_directory(root):
 
 def wait_ready(page):
     """Wait until the shell reports Datasette ready and its frame shows a Datasette page (in place of a saved view)."""
-    page.wait_for_function(
-        "() => document.querySelector('#status')?.textContent === 'Ready' || !document.querySelector('#failure').hidden",
-        timeout=BOOT_TIMEOUT_MS,
-    )
+    page.wait_for_function(READY, timeout=BOOT_TIMEOUT_MS)
     assert page.locator("#failure").is_hidden(), page.text_content("#failure-detail")
     page.wait_for_function(
         "() => { const frame = document.getElementById('frame'); const doc = frame.contentDocument;"

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from helpers import READY
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -83,6 +84,18 @@ class Engine:
                 last = error
             time.sleep(0.2)
         raise TimeoutError(f"{self.name}: {js} still not true after {timeout} s (last: {last!r})")
+
+    def start_app(self, url, timeout=240):
+        """Open the app at url and wait until it is Ready; returns the seconds it took. EngineError if it failed."""
+        started = time.monotonic()
+        self.goto(url)
+        self.wait_until(READY, timeout=timeout)
+        failure = self.evaluate(
+            "document.getElementById('failure').hidden ? null : document.getElementById('failure-detail').textContent"
+        )
+        if failure:
+            raise EngineError(f"{self.name} did not start: {failure}")
+        return round(time.monotonic() - started, 1)
 
     def goto(self, url):
         """Navigate the window and wait for its load event."""

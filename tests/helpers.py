@@ -26,6 +26,9 @@ QUERY_JS = (
 # Whether the page kept for url is current (pwa/saved-views.js): drawn from the files as they are now. A promise:
 # poll it with evaluate(), not Playwright's wait_for_function, which takes a promise as true at once.
 SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
+# The shell's status bar says Ready, or its failure panel shows; a database is in the library's list.
+READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
+IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"
 NOTICE_JS = "text => document.querySelector('#notices').textContent.includes(text)"
 
 
@@ -224,3 +227,11 @@ def make_publish_db(path, rows, table="items"):
         )
     db.close()
     return path
+
+
+def wait_kept(page, url, timeout=30):
+    """Until the page kept for url is current (page.wait_for_function would take SAVED_VIEW_CURRENT's promise as true)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(SAVED_VIEW_CURRENT, url):
+        assert time.monotonic() < deadline, f"{url} was not kept for the next start"
+        time.sleep(0.2)

@@ -11,7 +11,6 @@ import json
 import os
 import sqlite3
 import struct
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import engines
 import pytest
 import webkit_returning
 from conftest import serve_directory
-from helpers import EXECUTE_WRITE_JS, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
+from helpers import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,11 +27,9 @@ pytestmark = [
 ]
 
 SHOTS = Path(os.environ.get("ENGINE_SHOTS", "/tmp/engine-shots"))
-READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
 FRAME_SHOWS_DATASETTE = """() => { const doc = document.getElementById('frame').contentDocument;
     return doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete' && doc.querySelector('h1')?.textContent; }"""
 NOTICES = "() => [...document.querySelectorAll('#notices .notice span')].map(n => n.textContent).join(' | ')"
-IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"
 NAMES = "name => fetch(`ds/${name}/birds.json?_shape=array`).then(r => r.json()).then(rows => rows.map(r => r.name))"
 MEMORY_ONLY = "Your databases are kept in memory only"
 
@@ -60,18 +57,6 @@ class Booted:
         return self.name != "webkit"  # WebKitGTK: the memory-only library
 
 
-def boot(browser, url):
-    """Open the app and wait until it is Ready; returns the seconds it took."""
-    started = time.monotonic()
-    browser.goto(url)
-    browser.wait_until(READY, timeout=240)
-    failure = browser.evaluate(
-        "document.getElementById('failure').hidden ? null : document.getElementById('failure-detail').textContent"
-    )
-    assert failure is None, f"{browser.name} did not start: {failure}"
-    return round(time.monotonic() - started, 1)
-
-
 def check_guard(browser, proxy, url):
     """The guard catches a page's request to another host (from a page without the shell's CSP, which would stop it
     first); then forget it."""
@@ -96,7 +81,7 @@ def booted(request, dist, tmp_path_factory):
         booted.browser = engines.launch(name, booted.profile, booted.proxy.port, **options)
         booted.timings["launch"] = round(booted.browser.launch_seconds, 1)
         check_guard(booted.browser, booted.proxy, url)
-        booted.timings["first_boot"] = boot(booted.browser, url)
+        booted.timings["first_boot"] = booted.browser.start_app(url)
         yield booted
     finally:
         if booted.browser:
@@ -278,11 +263,11 @@ def test_a_write_survives_a_restart(booted):
     if booted.keeps_files:
         booted.browser.close()
         booted.browser = engines.launch(booted.name, booted.profile, booted.proxy.port, persist_prompt=True)
-        booted.timings["restart"] = boot(booted.browser, booted.url)
+        booted.timings["restart"] = booted.browser.start_app(booted.url)
         assert booted.browser.evaluate(NAMES, "birds") == ["wren", "robin", "kite", "owl"]
     else:
         booted.browser.goto(booted.url)  # a new page: a new worker, and nothing kept
-        boot(booted.browser, booted.url)
+        booted.browser.start_app(booted.url)
         assert booted.browser.evaluate("document.querySelectorAll('#library li').length") == 0
         assert MEMORY_ONLY in booted.browser.evaluate(NOTICES)
 
@@ -300,7 +285,7 @@ def test_a_returning_start_with_the_network_cut(booted, dist, tmp_path):
         webkit_returning_start(booted, dist, tmp_path)
         return
     booted.browser = browser = engines.launch(booted.name, booted.profile, booted.proxy.port, persist_prompt=True)
-    booted.timings["returning_boot"] = boot(browser, booted.url)
+    booted.timings["returning_boot"] = browser.start_app(booted.url)
     # Nothing changed since the home page was drawn at the last start: it was shown as saved while Python started.
     assert browser.evaluate("performance.getEntriesByName('saved view shown').length") == 1
     assert browser.evaluate(NAMES, "birds") == ["wren", "robin", "kite", "owl"]

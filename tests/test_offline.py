@@ -1,12 +1,11 @@
 """The offline spine: visit once, then with the server gone and the network cut, every Datasette page works."""
 
 import base64
-import time
 from urllib.parse import quote_plus
 
 from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
 from datasette_pwa.app import start
-from helpers import SAVED_VIEW_CURRENT, insert, make_db, open_with_input
+from helpers import insert, make_db, open_with_input, wait_kept
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
 
@@ -46,14 +45,6 @@ SAVED_SEEN = """() => {
     before_live: shown.startTime < live,
   };
 }"""
-
-
-def wait_kept(page, url, timeout=30):
-    """Until the page kept for url is current (page.wait_for_function would take SAVED_VIEW_CURRENT's promise as true)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(SAVED_VIEW_CURRENT, url):
-        assert time.monotonic() < deadline, f"{url} was not kept for the next start"
-        time.sleep(0.2)
 
 
 def offline_start(playwright, profile, url, guard, errors):
