@@ -1,6 +1,6 @@
-// What the user does with the library: open files (from disk or the web), create, rename, remove, check; saving.js
-// saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this side asks
-// questions, shows progress and reports.
+// What the user does with the library: open files, create, rename, remove, check; open-url.js opens files from the
+// web, saving.js saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this
+// side asks questions, shows progress and reports.
 import { storageState } from "./about.js";
 import { formatBytes, roomLeft } from "./bytes.js";
 import { isDataFile, isScript } from "./opening.js";
@@ -12,6 +12,8 @@ import { download, save, saveAs } from "./saving.js";
 /** @import { Database, ImportProgressMessage } from "./protocol.js" */
 
 let nextImport = 1;
+/** A new import id: it names a copy into the library, for its progress and its Cancel (protocol.js). */
+export const newImportId = () => nextImport++;
 
 
 /** Why a file does not fit, with the sizes, and what opening it in place means. */
@@ -24,8 +26,6 @@ async function tooBigMessage(file) {
 // Asked once per browser, after the first database arrives (a moment the question makes sense). Never awaited:
 // Firefox answers only when the user does, and nothing may wait on that.
 const ASKED_TO_KEEP = "datasette-pwa-asked-persist";
-
-const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
 
 function askToKeep() {
   if (localStorage.getItem(ASKED_TO_KEEP) || !navigator.storage?.persist) return;
@@ -116,7 +116,7 @@ export class LibraryActions {
         last = (await this.openInPlace(file, handle, inPlace)) ?? last;
         continue;
       }
-      const db = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT, file, handle);
+      const db = await this.copying(newImportId(), file.name, file.size, LIBRARY.IMPORT, file, handle);
       if (db?.notice) ui.notice(db.notice, "warning");
       last = db ?? last;
     }
@@ -170,7 +170,7 @@ export class LibraryActions {
   }
 
   async copyIn(db) {
-    const copied = await this.#copying(nextImport++, db.source.name, db.size, LIBRARY.COPY_IN_PLACE, db.name);
+    const copied = await this.copying(newImportId(), db.source.name, db.size, LIBRARY.COPY_IN_PLACE, db.name);
     if (copied) {
       ui.notice(`${db.source.name} was copied into the library as ${copied.name}, where it can be changed.`);
       this.showPage(copied.url);
@@ -187,7 +187,7 @@ export class LibraryActions {
     const stem = file.name.replace(/\.[^.]*$/, "");
     const answer = !ask ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file.name, stem, script));
     if (!answer) return null;
-    const result = await this.#copying(nextImport++, file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text ?? stem);
+    const result = await this.copying(newImportId(), file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text ?? stem);
     if (result) {
       ui.notice(script ? `Ran ${result.statements} statements from ${file.name} in ${result.database}.`
         : `Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
@@ -232,43 +232,6 @@ export class LibraryActions {
     if (answer) await this.attempt(() => this.runtime.call(LIBRARY.REMOVE, db.name));
   }
 
-  /** "Open URL…": ask for the address of a database, CSV or JSON file. */
-  async askForUrl() {
-    const answer = await ui.ask({
-      title: "Open a database from the web",
-      message: "The address of a SQLite database, or of a CSV or JSON file. The server must allow other sites to read it (CORS).",
-      input: "https://",
-      inputLabel: "URL",
-      buttons: [{ label: "Open", value: "open" }],
-    });
-    if (answer) await this.openUrl(answer.text);
-  }
-
-  /** A link asks to open url (?url=, ?csv=, ?json=): nothing is fetched before the user says yes. */
-  async confirmUrl(url) {
-    if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://): nothing was opened.`, "error");
-    const answer = await ui.ask({
-      title: "Open a file from the web?",
-      message: `A link asks to download this file and add it to your library:\n${url}\nNothing is fetched unless you choose Open.`,
-      buttons: [{ label: "Open", value: "open" }],
-    });
-    if (answer) await this.openUrl(url, { ask: false });
-  }
-
-  /** Download a file (progress, Cancel) and open it like a local one; ask: false skips the import questions. */
-  async openUrl(url, { ask = true } = {}) {
-    if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
-    const name = new URL(url).pathname.split("/").pop() || url;
-    const importId = nextImport++;
-    const file = await this.#copying(importId, name, 0, LIBRARY.DOWNLOAD, url);
-    if (!file) return;
-    try {
-      await this.open([{ file, handle: null }], { ask });
-    } finally {
-      await this.runtime.call(LIBRARY.DISCARD_DOWNLOAD, importId);
-    }
-  }
-
   async check(name) {
     await this.attempt(async () => {
       const problems = await this.runtime.call(LIBRARY.CHECK, name);
@@ -281,7 +244,7 @@ export class LibraryActions {
    * Call a worker method that copies a file (its first argument is importId) with a progress row and Cancel.
    * Its error becomes a notice; returns its result, or null.
    */
-  async #copying(importId, name, size, method, ...args) {
+  async copying(importId, name, size, method, ...args) {
     const progress = ui.showImport(name, size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
     const onProgress = (/** @type {CustomEvent<ImportProgressMessage>} */ { detail }) =>
       detail.importId === importId && progress.update(detail.loaded, detail.total);

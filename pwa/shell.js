@@ -6,6 +6,7 @@ import { Workbox } from "./vendor/workbox-window.mjs";
 import { showAbout } from "./about.js";
 import { LibraryActions } from "./library-actions.js";
 import { ask, notice } from "./library-view.js";
+import { askForUrl, confirmUrl } from "./open-url.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
 import { recentPages, remember } from "./recent.js";
@@ -110,7 +111,7 @@ function acceptFiles() {
   runAddressActions(open);
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
-  document.getElementById("open-url").onclick = () => library.askForUrl();
+  document.getElementById("open-url").onclick = () => askForUrl(library);
   document.getElementById("open-in-place").onclick = async () => {
     const items = await pickFiles(document.getElementById("file-input"));
     if (items.length) await library.open(items, { inPlace: true });
@@ -136,7 +137,7 @@ async function runAddressActions(open) {
   const action = params.get("action");
   const url = ["url", "csv", "json"].map((key) => params.get(key)).find((value) => value !== null);
   const owner = await ownership.owned.catch(() => false);
-  if (url !== undefined && owner) library.confirmUrl(url);
+  if (url !== undefined && owner) confirmUrl(library, url);
   else if (url !== undefined) {
     ownership.send({ openUrl: url });
     notice(`The file at ${url} waits for your yes in the app's other window, which has your databases.`);
@@ -229,7 +230,7 @@ async function main() {
         savedView = null;
         view.showElsewhere(takeOver);
       },
-      received: (message) => message.openUrl !== undefined && library.confirmUrl(message.openUrl),
+      received: (message) => message.openUrl !== undefined && confirmUrl(library, message.openUrl),
     });
     acceptFiles();
     await ownership.owned;

@@ -1,0 +1,56 @@
+// Opening a file from the web: "Open URL…", and a link that asks for one (?url=, ?csv=, ?json=). Nothing is fetched
+// before the user says yes; the download shows progress and can be cancelled, then opens like a file from disk.
+import { newImportId } from "./library-actions.js";
+import * as ui from "./library-view.js";
+import { LIBRARY } from "./protocol.js";
+/** @import { LibraryActions } from "./library-actions.js" */
+
+const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+
+/**
+ * "Open URL…": ask for the address of a database, CSV or JSON file.
+ * @param {LibraryActions} actions
+ */
+export async function askForUrl(actions) {
+  const answer = await ui.ask({
+    title: "Open a database from the web",
+    message: "The address of a SQLite database, or of a CSV or JSON file. The server must allow other sites to read it (CORS).",
+    input: "https://",
+    inputLabel: "URL",
+    buttons: [{ label: "Open", value: "open" }],
+  });
+  if (answer) await openUrl(actions, answer.text);
+}
+
+/**
+ * A link asks to open url: nothing is fetched before the user says yes.
+ * @param {LibraryActions} actions
+ * @param {string} url
+ */
+export async function confirmUrl(actions, url) {
+  if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://): nothing was opened.`, "error");
+  const answer = await ui.ask({
+    title: "Open a file from the web?",
+    message: `A link asks to download this file and add it to your library:\n${url}\nNothing is fetched unless you choose Open.`,
+    buttons: [{ label: "Open", value: "open" }],
+  });
+  if (answer) await openUrl(actions, url, { ask: false });
+}
+
+/**
+ * Download a file and open it like a local one; ask: false skips the import questions.
+ * @param {LibraryActions} actions
+ * @param {string} url
+ */
+async function openUrl(actions, url, { ask = true } = {}) {
+  if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
+  const name = new URL(url).pathname.split("/").pop() || url;
+  const importId = newImportId();
+  const file = await actions.copying(importId, name, 0, LIBRARY.DOWNLOAD, url);
+  if (!file) return;
+  try {
+    await actions.open([{ file, handle: null }], { ask });
+  } finally {
+    await actions.runtime.call(LIBRARY.DISCARD_DOWNLOAD, importId);
+  }
+}
