@@ -33,7 +33,15 @@ import datagen
 import engines
 import webkit_returning
 from bench.common import DB, USABLE_JS, fmt, say, serve, snapshot_dist, stats
-from bench.pages import FETCH_LOOP_JS, FRESH, REQUEST_TIMEOUT_MS, median_or_none, native_server, page_urls
+from bench.pages import (
+    FETCH_LOOP_JS,
+    FRESH,
+    REQUEST_TIMEOUT_MS,
+    SHELL_TIMER_JS,
+    median_or_none,
+    native_server,
+    page_urls,
+)
 from conftest import SNAPSHOT_KEPT
 from helpers import IN_LIBRARY
 
@@ -68,14 +76,23 @@ def open_database(browser, db):
 
 
 def time_pages(browser, base, urls, warmups, n, fresh):
-    """{label: {stats, repeat}} for each URL fetched from the page browser shows; fresh: fetch FRESH before each one."""
+    """{label: {stats, repeat}} for each URL fetched from the page browser shows; fresh: fetch FRESH before each one.
+    In the app (fresh), also the time each request took from the shell to its worker and back (SHELL_TIMER_JS)."""
     out = {}
+    if fresh:
+        browser.evaluate(SHELL_TIMER_JS)
     for label, path in urls:
         before = base + FRESH if fresh else None
+        browser.evaluate("self.__timed && (self.__timed.length = 0)")
         r = browser.evaluate(FETCH_LOOP_JS, [base + path, warmups, n, REQUEST_TIMEOUT_MS, before])
         if "failure" in r:
             raise RuntimeError(f"{browser.name}: {label} failed: {r['failure']}")
         out[label] = {"stats": stats(r["times"]), "bytes": r["bytes"], "cache_hits": r["hits"]}
+        if fresh:
+            worker = [ms for url, ms in browser.evaluate("self.__timed") if url == base + path][warmups:]
+            if len(worker) == len(r["times"]):
+                out[label]["worker"] = stats(worker)
+                out[label]["relay"] = stats([a - b for a, b in zip(r["times"], worker, strict=True)])
         if fresh:  # the app's repeat view, from its response cache
             repeat = browser.evaluate(FETCH_LOOP_JS, [base + path, warmups, n, REQUEST_TIMEOUT_MS, None])
             out[label]["repeat"] = {"stats": stats(repeat["times"]), "cache_hits": repeat["hits"]}
@@ -184,7 +201,12 @@ def ratios(app, native):
             "max_page": worst,
         }
     out["repeat_median_ms"] = median_or_none(app[label]["repeat"]["stats"]["median"] for label in labels)
+    out["relay_median_ms"] = median_or_none(app[label]["relay"]["median"] for label in labels if "relay" in app[label])
     return out
+
+
+def fmt_ms(value):
+    return "–" if value is None else f"{value:.1f} ms"
 
 
 def report(results):
@@ -194,30 +216,42 @@ def report(results):
         f"{results['when']}, {results['machine']}; {results['requests']} requests per page after {results['warmups']} warm-ups.",
         "",
         "| engine | warm start, offline, to | median [min–max] | saved view shown | "
-        "pages ÷ native (default threads): median, worst | ÷ native (0 threads) | repeat views, median |",
-        "|---|---|---|---|---|---|---|",
+        "pages ÷ native (default threads): median, worst | ÷ native (0 threads) | repeat views, median | relay, median |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in results["engines"].items():
         if "error" in r:
-            lines.append(f"| {name} | failed: {r['error']} | | | | | |")
+            lines.append(f"| {name} | failed: {r['error']} | | | | | | |")
             continue
         d, t = r["default"], r["threads0"]
         lines.append(
             f"| {name} ({r.get('when', results['when'])}) | {r['warm']['page']} | {fmt(r['warm']['usable'])} | {fmt(r['warm'].get('saved_view'))} | "
             f"{d['median_ratio']:.2f}x, "
             f"{d['max_ratio']:.2f}x ({d['max_page']}) | {t['median_ratio']:.2f}x, {t['max_ratio']:.2f}x | "
-            f"{r['repeat_median_ms']:.1f} ms |"
+            f"{r['repeat_median_ms']:.1f} ms | {fmt_ms(r.get('relay_median_ms'))} |"
         )
-    lines += ["", "Per page, medians in ms (app / native default threads / native 0 threads / app repeat view):", ""]
+    lines += [
+        "",
+        "Per page, medians in ms: the app; of it, the worker as the shell sees it (REQUEST posted to the answer's last",
+        "message: Datasette and the two hops between shell and worker) and the relay (the rest: service worker, its",
+        "messages with the shell, the Response); native Datasette with default threads and with 0; the app's repeat view.",
+        "",
+    ]
     for name, r in results["engines"].items():
         if "error" in r:
             continue
-        lines += [f"## {name}", "", "| page | app | native | native, 0 threads | repeat |", "|---|---|---|---|---|"]
+        lines += [
+            f"## {name}",
+            "",
+            "| page | app | worker | relay | native | native, 0 threads | repeat |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for label, a in r["app"].items():
             native = [r["native"][b][label]["stats"]["median"] for b in ("default", "threads0")]
+            parts = [f"{a[part]['median']:.1f}" if part in a else "–" for part in ("worker", "relay")]
             lines.append(
-                f"| {label} | {a['stats']['median']:.1f} | {native[0]:.1f} | {native[1]:.1f} | "
-                f"{a['repeat']['stats']['median']:.1f} |"
+                f"| {label} | {a['stats']['median']:.1f} | {parts[0]} | {parts[1]} | {native[0]:.1f} | "
+                f"{native[1]:.1f} | {a['repeat']['stats']['median']:.1f} |"
             )
         lines.append("")
     return "\n".join(lines) + "\n"

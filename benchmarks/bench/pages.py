@@ -32,6 +32,31 @@ WORKER_TIMER_JS = """() => {
   };
 }"""
 
+# The same from the shell page, for engines whose workers the harness cannot reach (Firefox over BiDi, WebKit):
+# wraps Worker.prototype.postMessage to time each relayed request from the shell posting its REQUEST to the shell
+# receiving the answer's last message. That is the worker's time plus the two hops between shell and worker.
+SHELL_TIMER_JS = """() => {
+  if (self.__timed) return;
+  self.__timed = [];
+  const started = new Map();
+  const watched = new WeakSet();
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, transfer) {
+    if (message?.type === "request") started.set(message.id, [message.url, performance.now()]);
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.addEventListener("message", ({ data }) => {
+        const start = started.get(data?.id);
+        const last = (data?.type === "response" && !data.more) || (data?.type === "body" && (data.end || data.error));
+        if (!start || !last) return;
+        started.delete(data.id);
+        self.__timed.push([start[0], performance.now() - start[1]]);
+      });
+    }
+    return post.call(this, message, transfer);
+  };
+}"""
+
 # N sequential fetches of one URL after some warm-ups, each timed to the last byte of the body; also the very first
 # fetch of the URL (a page type's first render also compiles its templates). With `before`, an untimed fetch of that
 # URL precedes each one. Stops at the first request that gets no answer in time, a 5xx or a status unlike the previous
