@@ -39,6 +39,7 @@ class WarmStart:
     with_launch: dict | None
     fcp: dict | None
     saved_view: dict | None  # the page as saved at the last visit, shown while Python starts (pwa/saved-views.js)
+    saved_view_found: dict | None  # when the shell had checked that it is current, before asking for it
     stages: dict
     runs: list
     failures: list
@@ -117,6 +118,7 @@ def warm(pw, url, profile, count):
         with_launch=stats([w["usable_ms"] + w["launch_ms"] for w in runs]),
         fcp=stats([w["fcp_ms"] for w in runs if w["fcp_ms"] is not None]),
         saved_view=stats([w["saved_view_ms"] for w in runs if w["saved_view_ms"] is not None]),
+        saved_view_found=stats([w["saved_view_found_ms"] for w in runs if w.get("saved_view_found_ms") is not None]),
         stages=stage_table(runs),
         runs=runs,
         failures=failures,
@@ -181,6 +183,7 @@ def warm_start(pw, url, profile):
         "usable_ms": usable,
         "fcp_ms": first_paint(page),
         "saved_view_ms": page.evaluate("performance.getEntriesByName('saved view shown')[0]?.startTime ?? null"),
+        "saved_view_found_ms": page.evaluate("performance.getEntriesByName('saved view found')[0]?.startTime ?? null"),
         "stages": stages(page),
     }
     # The worker logs `boot from snapshot {"runtime": ms, ...}` (or `boot normal ...`): its own marks, when present.
