@@ -120,9 +120,12 @@ export const frame = () => /** @type {HTMLIFrameElement} */ ($("frame"));
 /** On phones the sidebar is a menu (shell.css): the title bar's button opens it; choosing anything in it closes it. */
 export function bindMenu() {
   const setOpen = (open) => {
+    if (open !== document.body.classList.contains("sidebar-open")) document.body.classList.add("sidebar-moving");
     document.body.classList.toggle("sidebar-open", open);
     $("menu").setAttribute("aria-expanded", String(open));
   };
+  $("sidebar").addEventListener("transitionend", (event) =>
+    event.target === $("sidebar") && document.body.classList.remove("sidebar-moving"));
   $("menu").onclick = () => setOpen(!document.body.classList.contains("sidebar-open"));
   $("sidebar").addEventListener("click", (event) =>
     /** @type {Element} */ (event.target).closest("button") && setOpen(false));
