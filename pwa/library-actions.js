@@ -79,9 +79,13 @@ export class LibraryActions {
     return (await this.runtime.call(LIBRARY.LIST)).find((db) => page === db.url || page.startsWith(`${db.url}/`));
   }
 
-  /** Show the Datasette page at path; a page of an in-place database waiting for permission asks for it first. */
+  /**
+   * Show the Datasette page at path; a page of an in-place database waiting for permission asks for it first. A
+   * window whose library is run by another window (or whose worker failed) just shows the page, as the library's
+   * owner answers it.
+   */
   async goTo(path) {
-    const db = await this.databaseAt(path);
+    const db = this.runtime.running ? await this.databaseAt(path).catch(() => null) : null;
     if (db?.waiting) await this.allow(db, path);
     else this.showPage(path);
   }

@@ -28,6 +28,10 @@ def test_a_second_window_takes_over_the_library(playwright, server, installed, t
         first.locator("#elsewhere").wait_for()
         assert second.evaluate(count) == 9
         assert first.evaluate(count) == 9  # relayed to the window that owns the library now
+        first.click("#recent button[title='/ds/shared']")  # Recent works there too, answered by the owner
+        first.locator("#frame").wait_for(state="visible")
+        assert first.frame_locator("#frame").locator("h1").inner_text() == "shared"
+        assert "went wrong" not in first.inner_text("#notices")
     finally:
         context.close()
 
