@@ -30,15 +30,16 @@ const library = new LibraryActions(runtime, (path) => showPage(new URL(path, app
 let ownership; // ownership.js: whether this window runs Datasette on the library
 // The page this window opens at, as saved at the last visit, if still current: read before the worker opens the files,
 // and shown as soon as it is found, unless this window's live page or another window's Datasette came first (a
-// window that takes the library over later may find it changed). Null once it may no longer be shown.
-let savedView = savedViews.find(initialPage());
+// window that takes the library over later may find it changed). Null once it may no longer be shown. A first visit
+// has none to look for: no service worker controls the page yet, and one would have to answer the view's address.
+let savedView = navigator.serviceWorker?.controller ? savedViews.find(initialPage()) : null;
 
 /**
  * Show the saved view once found. It needs only the service worker that already controls this page (a returning
  * start), not this window's registration or its claim on the library, which come 0.3 s later on a slow day.
  */
 async function showSavedView() {
-  const found = navigator.serviceWorker?.controller && (await savedView);
+  const found = await savedView;
   if (found && savedView) {
     performance.mark("saved view found"); // benchmarks/ read it, and "saved view shown" (view.js)
     view.showSaved(found);
