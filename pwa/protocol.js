@@ -201,3 +201,11 @@ export const LIBRARY_LOCK = "datasette-pwa-library";
 
 // Where Datasette's pages live, relative to the app's scope.
 export const DS_PATH = "ds/";
+
+/**
+ * The Datasette page a shell at address shows: address itself if it is a Datasette URL (a bookmark, a reload), else
+ * Datasette's home page, dsRoot.
+ * @param {string} address @param {string} dsRoot
+ */
+export const datasettePageAt = (address, dsRoot) =>
+  new URL(address).pathname.startsWith(new URL(dsRoot).pathname) ? address : dsRoot;

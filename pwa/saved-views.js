@@ -1,13 +1,15 @@
 // Saved views (issue 15): while Python starts, the shell shows the page it opens at as Datasette drew it at the last
 // visit, marked as such, until Datasette draws it live. A view is shown only if nothing it could show has changed
 // since: it is kept with the state it was drawn from (the build, the library's records, and its files' change
-// counters: counters.js, read before Datasette drew it), and at start the shell reads that state again, from OPFS and
-// IndexedDB, before the worker opens the files.
+// counters: counters.js, read before Datasette drew it), and at start the service worker reads that state again, from
+// OPFS and IndexedDB, before the worker opens the files.
 // Not kept: in the memory-only library (nothing survives a restart), with a database opened in place (its file can
 // change outside the app, and may not be read before the user allows it), or after this start wrote to _memory (which
-// starts empty: a view drawn before then shows it as the next start will). A view is shown without its scripts, at an
-// address of its own that the service worker answers (answer()): a srcdoc frame would not do, as Firefox does not put
-// one under the service worker, so offline its style sheets would not load.
+// starts empty: a view drawn before then shows it as the next start will).
+// The service worker puts the view's address in the shell's HTML as it serves it (addressOf), so the frame asks for it
+// as soon as the HTML is parsed, while the shell's modules still load; it answers with the view, without its scripts,
+// or with nothing (answer()). A srcdoc frame would not do: Firefox does not put one under the service worker, so
+// offline its style sheets would not load.
 import { COUNTER_AT, COUNTER_LENGTH, LIBRARY_DIRECTORY, libraryState } from "./counters.js";
 import * as records from "./records.js";
 
@@ -16,8 +18,9 @@ const DB_NAME = "datasette-pwa-saved-views";
 const STORE = "views"; // {url, html: ArrayBuffer, state, savedAt: ms}, by url; index savedAt
 const KEPT = 20; // pages; the one drawn longest ago goes first
 const keptHere = new Map(); // worker: url -> the state its page was last kept with
-const FIND_MS = 500; // measured: 150-190 ms in a new Chromium process, on a slow day
 const PATH = "saved-view"; // under the app's scope: ?of=<the page's URL>
+// The meta tag that marks a view, with when it was kept (ms since 1970).
+export const SAVED_AT = "datasette-pwa-saved-at";
 // No script runs in a saved view (answer() also drops them, so that none is refused aloud in the console).
 const POLICY = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "form-action 'none'; frame-ancestors 'self'";
@@ -85,45 +88,40 @@ function transact(mode, work) {
 /** The view kept for url, or undefined. */
 const viewOf = (url) => transact("readonly", (views) => views.get(url));
 
-/**
- * Shell, before the worker starts: the view kept for url, if nothing it shows has changed since: {address, savedAt}
- * (address: where the service worker answers it), or null. Never throws, nor holds the start up longer than
- * FIND_MS: a view is only ever a nicety.
- * @param {string} url
- * @returns {Promise<{address: string, savedAt: Date} | null>}
- */
-export function find(url) {
-  return Promise.race([current(url), new Promise((resolve) => setTimeout(() => resolve(null), FIND_MS))]);
-}
+/** Service worker: the address of the view of page (a Datasette URL), under scope; answer() answers it. */
+export const addressOf = (/** @type {string} */ page, /** @type {string} */ scope) =>
+  new URL(`${PATH}?of=${encodeURIComponent(page)}`, scope).href;
 
-/** @param {string} url */
-async function current(url) {
-  try {
-    // All at once, not the view first: in a new browser process each of these waits on a store opening (the view,
-    // the records and the files' headers each came 130-190 ms after the start, 4 starts on a slow day).
-    const build = fetch(new URL("./build.json", import.meta.url)).then((response) => response.json());
-    const [saved, { id }, all, files] = await Promise.all([viewOf(url), build, records.all(), filesNow()]);
-    if (!saved || saved.state !== stateOf(id, all, files)) return null;
-    const address = new URL(`./${PATH}?of=${encodeURIComponent(url)}`, import.meta.url).href;
-    return { address, savedAt: new Date(saved.savedAt) };
-  } catch {
-    return null;
-  }
-}
-
-/** Service worker: the path of the saved views' addresses (find), under its scope. */
+/** Service worker: the path of the views' addresses, under its scope. */
 export const pathIn = (/** @type {string} */ scope) => new URL(PATH, scope).pathname;
 
 /**
- * Service worker: the answer to a request for a saved view (find's address).
+ * Service worker: the answer to a request for a view (addressOf): the page as it was kept, if nothing it shows has
+ * changed since, marked with when it was kept (SAVED_AT); else 204 No Content, which leaves the frame empty.
  * @param {Request} request
+ * @param {string} build this service worker's build: the worker's (both come from build.py's one build)
  */
-export async function answer(request) {
-  const saved = await viewOf(new URL(request.url).searchParams.get("of") ?? "");
-  if (!saved) return new Response("This view is no longer kept.", { status: 404 });
+export async function answer(request, build) {
+  const saved = await current(new URL(request.url).searchParams.get("of") ?? "", build);
+  if (!saved) return new Response(null, { status: 204 });
   // Datasette's templates escape < in every value they put in a page (Jinja's autoescape): this matches markup only.
-  const html = new TextDecoder().decode(saved.html).replace(/<script\b[^]*?<\/script>/gi, "");
+  const html = new TextDecoder()
+    .decode(saved.html)
+    .replace(/<script\b[^]*?<\/script>/gi, "")
+    .replace(/<head\b[^>]*>/i, (head) => `${head}<meta name="${SAVED_AT}" content="${saved.savedAt}">`);
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": POLICY } });
+}
+
+/** The view kept for url if nothing it shows has changed since, else null. Never throws: a view is only a nicety. */
+async function current(url, build) {
+  try {
+    // All at once, not the view first: in a new browser process each of these waits on a store opening (the view,
+    // the records and the files' headers each came 130-190 ms after the start, 4 starts on a slow day).
+    const [saved, all, files] = await Promise.all([viewOf(url), records.all(), filesNow()]);
+    return saved?.state === stateOf(build, all, files) ? saved : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The library's files as they are in OPFS (counters.js). */

@@ -3,7 +3,7 @@
 // workbox-cli injects the precache manifest.
 import { clientsClaim } from "workbox-core";
 import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
-import { DS_PATH, MSG } from "./protocol.js";
+import { datasettePageAt, DS_PATH, MSG } from "./protocol.js";
 import * as savedViews from "./saved-views.js";
 /**
  * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "./protocol.js"
@@ -39,7 +39,11 @@ sw.addEventListener("message", (event) => {
 addPlugins([
   {
     fetchDidSucceed: async ({ response }) => countDownload(response),
-    handlerWillRespond: async ({ request, response }) => (request.mode === "navigate" ? unframeable(response) : response),
+    // The one precached page is the shell (index.html, at the scope with any query string).
+    handlerWillRespond: async ({ request, response }) =>
+      request.mode === "navigate" && response.headers.get("content-type")?.startsWith("text/html")
+        ? shell(response, request.url)
+        : response,
   },
 ]);
 // Any query string names the same file: the shell at ?url=…, ?action=new (the manifest's shortcuts) must load offline.
@@ -51,13 +55,13 @@ sw.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (url.origin !== sw.location.origin) return;
   if (url.pathname === savedViewsPath) {
-    event.respondWith(savedViews.answer(event.request));
+    event.respondWith(savedViews.answer(event.request, globalThis.BUILD_ID));
     return;
   }
   if (!url.pathname.startsWith(dsPrefix)) return;
   // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
   if (event.request.mode === "navigate" && event.request.destination === "document") {
-    event.respondWith(shellPage());
+    event.respondWith(shellPage(event.request));
   } else if (
     (url.pathname.startsWith(`${dsPrefix}-/static/`) && url.searchParams.has("_hash")) ||
     url.pathname.startsWith(`${dsPrefix}-/static-plugins/`)
@@ -112,21 +116,29 @@ async function staticFile(request) {
   return response;
 }
 
-/** The shell's index.html, with its base set to the app's scope so its relative URLs work at any depth. */
-async function shellPage() {
-  const html = await (await matchPrecache("index.html")).text();
-  const withBase = html.replace('<base href="./">', `<base href="${sw.registration.scope}">`);
-  return unframeable(new Response(withBase, { headers: { "content-type": "text/html; charset=utf-8" } }));
+/** The shell for a visit to a Datasette URL (a bookmark, a reload, a new window): it shows that page in its frame. */
+async function shellPage(/** @type {Request} */ request) {
+  return shell(await matchPrecache("index.html"), request.url);
 }
 
 /**
- * The shell with a policy that no other origin may frame it (a meta tag cannot say that): a page of another site or
- * port must not drive it, e.g. frame `?url=…` and have the user click Open. shell.js refuses the uncontrolled first load.
+ * The shell's index.html as visited at url: its base set to the app's scope, so its relative URLs work at any depth;
+ * its saved view's frame already pointed at the view of the page it opens (saved-views.js), so that is asked for as the
+ * HTML is parsed; and a policy that no other origin may frame it (a meta tag cannot say that): a page of another site
+ * or port must not drive it, e.g. frame `?url=…` and have the user click Open. shell.js refuses the uncontrolled first
+ * load.
+ * @param {Response} response index.html
+ * @param {string} url
  */
-function unframeable(response) {
+async function shell(response, url) {
+  const scope = sw.registration.scope;
+  const saved = savedViews.addressOf(datasettePageAt(url, new URL(DS_PATH, scope).href), scope);
+  const html = (await response.text())
+    .replace('<base href="./">', `<base href="${scope}">`)
+    .replace('<iframe title="Saved view"', `<iframe src="${saved}" title="Saved view"`);
   const headers = new Headers(response.headers);
   headers.set("content-security-policy", "frame-ancestors 'self'");
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return new Response(html, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** The app window whose worker serves the library, waited for while no window has it (one may be booting). */

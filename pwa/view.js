@@ -2,6 +2,7 @@
 // Every untrusted string goes in as text, never as HTML.
 
 import { formatBytes } from "./bytes.js";
+import { SAVED_AT } from "./saved-views.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,16 +31,22 @@ export function showProgress(stage, loaded, total, unit = "") {
   }
 }
 
-/**
- * While Python starts, the page the frame is about to show as it was saved (saved-views.js find), marked as such.
- * @param {{address: string, savedAt: Date}} saved
- */
-export function showSaved({ address, savedAt }) {
-  const page = $("saved").querySelector("iframe");
+/** The frame of the saved view (saved-views.js). */
+export const savedFrame = () => /** @type {HTMLIFrameElement} */ ($("saved").querySelector("iframe"));
+
+/** When the view in the saved view's frame was kept, once the frame has drawn it (style sheets loaded); else null. */
+export function savedViewDrawn() {
+  const page = savedFrame().contentDocument;
+  if (page?.readyState !== "complete") return null;
+  const kept = page.querySelector(`meta[name="${SAVED_AT}"]`)?.getAttribute("content");
+  return kept ? new Date(Number(kept)) : null;
+}
+
+/** While Python starts, the page the frame is about to show as it was saved (saved-views.js), marked as such. */
+export function showSaved(/** @type {Date} */ savedAt) {
   $("saved-when").textContent = savedAt.toLocaleString();
   show("saved");
-  page.addEventListener("load", () => performance.mark("saved view shown"), { once: true }); // benchmarks/ read it
-  page.src = address;
+  performance.mark("saved view shown"); // benchmarks/ read it
 }
 
 /** Hide boot progress and show Datasette's frame; a saved view stays until the frame has drawn the live page. */

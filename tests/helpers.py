@@ -23,9 +23,12 @@ EXECUTE_WRITE_JS = """([db, sql]) => fetch(`ds/${db}/-/execute-write`, {method: 
 QUERY_JS = (
     "([db, sql]) => fetch(`ds/${db}/-/query.json?_shape=array&sql=${encodeURIComponent(sql)}`).then(r => r.json())"
 )
-# Whether the page kept for url is current (pwa/saved-views.js): drawn from the files as they are now. A promise:
-# poll it with evaluate(), not Playwright's wait_for_function, which takes a promise as true at once.
-SAVED_VIEW_CURRENT = "url => import(new URL('saved-views.js', document.baseURI)).then(m => m.find(url)).then(Boolean)"
+# Whether the page kept for url is current (pwa/saved-views.js): drawn from the files as they are now, so the service
+# worker answers its address with it (else 204). A promise: poll it with evaluate(), not Playwright's
+# wait_for_function, which takes a promise as true at once.
+SAVED_VIEW_CURRENT = (
+    "url => fetch(new URL(`saved-view?of=${encodeURIComponent(url)}`, document.baseURI)).then(r => r.status === 200)"
+)
 # The shell's status bar says Ready, or its failure panel shows; a database is in the library's list.
 READY = "() => document.querySelector('#status')?.textContent === 'Ready' || !document.getElementById('failure').hidden"
 IN_LIBRARY = "name => !!document.querySelector(`#library li[data-name='${name}']`)"

@@ -36,7 +36,7 @@ def start(r):
         f"| Warm start including browser launch | {fmt(r['warm']['with_launch'])} | {(r['warm']['usable'] or {}).get('n', 0)} |",
         f"| Warm start: shell's first contentful paint | {fmt(r['warm']['fcp'])} | {(r['warm']['usable'] or {}).get('n', 0)} |",
         f"| Warm start: the database page as saved at the last visit, shown while Python starts | {fmt(r['warm'].get('saved_view'))} | {(r['warm'].get('saved_view') or {}).get('n', 0)} |",
-        f"| Warm start: that saved view found current (IndexedDB, the files' headers, the build), before it is asked for | {fmt(r['warm'].get('saved_view_found'))} | {(r['warm'].get('saved_view_found') or {}).get('n', 0)} |",
+        f"| Warm start: that saved view answered by the service worker (found current: IndexedDB, the files' headers) | {fmt(r['warm'].get('saved_view_answered'))} | {(r['warm'].get('saved_view_answered') or {}).get('n', 0)} |",
         "",
         "Boot stages (when the status bar showed each one, ms from navigation; median [min–max]):",
         "",
