@@ -186,10 +186,7 @@ def stage():
     shutil.rmtree(STAGE, ignore_errors=True)
     shutil.copytree(ROOT / "pwa", STAGE, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
     write_formats()
-    (STAGE / "vendor").mkdir()
-    shutil.copy2(
-        ROOT / "node_modules/workbox-window/build/workbox-window.prod.mjs", STAGE / "vendor/workbox-window.mjs"
-    )
+    bundle_modules()
     (STAGE / "pyodide").mkdir()
     for name in PYODIDE_FILES:
         shutil.copy2(PYODIDE / name, STAGE / "pyodide" / name)
@@ -222,6 +219,31 @@ def write_formats():
     manifest = json.loads((ROOT / "manifest.webmanifest").read_text())
     manifest["file_handlers"] = [{"action": "./", "accept": formats.file_handlers_accept()}]
     (STAGE / "manifest.webmanifest").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def bundle_modules():
+    """The shell's and the worker's modules, each bundled into one file (esbuild): loaded one by one, each through the
+    service worker, they came in four rounds that ended 0.3 s (the shell) and 0.17 s (the worker) after the first began
+    (a warm start on a slow day). Pyodide's own modules stay apart: the worker imports them from pyodide/."""
+    for entry in ["shell.js", "worker.js"]:
+        run(
+            [
+                "npx",
+                "--no-install",
+                "esbuild",
+                str(STAGE / entry),
+                "--bundle",
+                "--format=esm",
+                "--external:./pyodide/*",
+                f"--outfile={CACHE / entry}",
+                "--log-level=warning",
+            ],
+            what=f"esbuild of pwa/{entry}",
+        )
+    for module in STAGE.glob("*.js"):
+        module.unlink()
+    for entry in ["shell.js", "worker.js"]:
+        shutil.move(CACHE / entry, STAGE / entry)
 
 
 def bundle_site_packages(files, root):

@@ -1,8 +1,7 @@
 // The shell page: installs the service worker, runs the Datasette worker, relays the service worker's
 // requests to it, and shows Datasette's pages in the frame. Path of a page request:
 //   frame -> sw.js (relay) -> shell.js -> runtime.js -> worker.js -> python/datasette_pwa -> Datasette
-// @ts-expect-error: build.py copies workbox-window's build into dist/vendor/; its types are the npm package's (below).
-import { Workbox } from "./vendor/workbox-window.mjs";
+import { Workbox } from "workbox-window";
 import { showAbout } from "./about.js";
 import { LibraryActions } from "./library-actions.js";
 import { ask, notice } from "./library-view.js";
@@ -56,7 +55,6 @@ async function installServiceWorker() {
     else view.toast("Ready to work offline");
     controlled = true;
   });
-  /** @type {import("workbox-window").Workbox} */
   const wb = new Workbox(new URL("sw.js", appRoot).href);
   wb.addEventListener("waiting", () => view.offerUpdate(() => wb.messageSkipWaiting()));
   navigator.serviceWorker.addEventListener("message", (/** @type {MessageEvent<FromServiceWorker>} */ { data, ports }) => {
