@@ -183,13 +183,14 @@ class MemorySampler(threading.Thread):
 
 
 class Harness:
-    """benchmarks/harness/ with Pyodide and the app's opfs-fs.js from dist/, served and open in a fresh profile."""
+    """benchmarks/harness/ with Pyodide from dist/ and the app's pwa/opfs-fs.js (dist/ has it only inside the worker's
+    bundle), served and open in a fresh profile."""
 
     def __init__(self, pw, dist, scratch):
         self.tmp = Path(tempfile.mkdtemp(prefix="harness-", dir=scratch))
         site = self.tmp / "site"
         shutil.copytree(dist / "pyodide", site / "pyodide")
-        shutil.copy(dist / "opfs-fs.js", site)
+        shutil.copy(ROOT / "pwa" / "opfs-fs.js", site)
         for name in ("index.html", "worker.js"):
             shutil.copy(HERE / "harness" / name, site)
         self.server = serve(site)

@@ -1,4 +1,4 @@
-// Storage benchmark worker: Pyodide plus the app's own opfs-fs.js (both copied next to this file by run.py),
+// Storage benchmark worker: Pyodide plus the app's own opfs-fs.js (both copied next to this file by bench/common.py),
 // so a query can run on the same file in OPFS (as the app's library keeps it) and in MEMFS.
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { mountOPFS, openDatabase } from "./opfs-fs.js";
