@@ -131,8 +131,11 @@ export function bindMenu() {
     document.body.classList.toggle("sidebar-open", open);
     $("menu").setAttribute("aria-expanded", String(open));
   };
-  $("sidebar").addEventListener("transitionend", (event) =>
-    event.target === $("sidebar") && document.body.classList.remove("sidebar-moving"));
+  // A transition cut short (a resize or a second tap while it slides) ends in transitioncancel, not transitionend.
+  for (const end of ["transitionend", "transitioncancel"]) {
+    $("sidebar").addEventListener(end, (event) =>
+      event.target === $("sidebar") && document.body.classList.remove("sidebar-moving"));
+  }
   $("menu").onclick = () => setOpen(!document.body.classList.contains("sidebar-open"));
   $("sidebar").addEventListener("click", (event) =>
     /** @type {Element} */ (event.target).closest("button") && setOpen(false));
