@@ -93,7 +93,7 @@ def time_pages(browser, base, urls, warmups, n, fresh):
             if len(worker) == len(r["times"]):
                 out[label]["worker"] = stats(worker)
                 out[label]["relay"] = stats([a - b for a, b in zip(r["times"], worker, strict=True)])
-        if fresh:  # the app's repeat view, from its response cache
+            # the app's repeat view, from its response cache
             repeat = browser.evaluate(FETCH_LOOP_JS, [base + path, warmups, n, REQUEST_TIMEOUT_MS, None])
             out[label]["repeat"] = {"stats": stats(repeat["times"]), "cache_hits": repeat["hits"]}
         say(f"    {label}: {fmt(out[label]['stats'], digits=1)}")
