@@ -14,6 +14,7 @@ from datasette.resources import DatabaseResource
 from datasette.utils.asgi import AsgiStream
 from sqlite_utils.db import quote_identifier as identifier
 
+from ..sql_guard import time_limit
 from .downloads import attachment
 
 CONTENT_TYPE = "application/sql; charset=utf-8"
@@ -62,7 +63,8 @@ async def dump_file(datasette, request):
 
 
 class DatabaseChanged(Exception):
-    """A write landed while the dump was being sent: what was sent may not fit together."""
+    """The dump cannot go on: a write landed while it was being sent (what was sent may not fit together), or reading
+    took too long."""
 
 
 # Once the head is sent, an exception cannot fail the download: Datasette would send its error page as more of the
@@ -74,22 +76,21 @@ INCOMPLETE = "\n-- The dump stopped here, incomplete: {}\nTHE DUMP IS INCOMPLETE
 async def send_dump(datasette, db, send) -> None:
     """Send the dump of db as ASGI body messages of about CHUNK_BYTES, each made when the last one has gone.
 
-    Its own read-only connection in one read transaction gives one consistent state of the database, as the sqlite3
-    shell's .dump takes (Datasette's shared read connection would hold that transaction for every other page too).
+    Each chunk is read in a read transaction of its own, on a connection of its own, and no transaction is open while
+    a chunk waits for the reader: a paused download held one, and every write to the database waited on it (the
+    worker froze, then the write failed "database is locked"). So rows are read in pages, by key, never through a
+    cursor left open between chunks. A write that lands between two chunks would not fit what was sent before it:
+    the dump then ends as a script that fails (INCOMPLETE).
     """
     conn = None
     try:
         conn = db.connect()
+        conn.isolation_level = None  # this function begins and ends each read transaction
         conn.text_factory = bytes  # text goes out byte for byte, as the shell writes it, even if not valid UTF-8
-        conn.execute("BEGIN")
         counter = change_counter(db.path)
         statements = dump_statements(conn)
-        while chunk := await in_executor(datasette, take, statements, CHUNK_BYTES):
+        while chunk := await in_executor(datasette, read_chunk, conn, statements, db, counter):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            # The read transaction's lock holds writes back until the dump ends, where SQLite can lock the file. Should
-            # one land between chunks all the same (a file system without locks), what follows would not fit.
-            if change_counter(db.path) != counter:
-                raise DatabaseChanged(f"{db.name} changed while it was being dumped: download the dump again.")
     except (sqlite3.Error, OSError, DatabaseChanged) as error:
         reason = " ".join(str(error).split())
         await send({"type": "http.response.body", "body": INCOMPLETE.format(reason).encode(), "more_body": True})
@@ -99,6 +100,23 @@ async def send_dump(datasette, db, send) -> None:
             # Datasette keeps every connection it makes, to close them when the database is removed: not this one.
             with contextlib.suppress(ValueError, AttributeError):
                 db._all_connections.remove(conn)
+
+
+def read_chunk(conn, statements, db, counter) -> bytes:
+    """The next chunk of the dump, read in one short read transaction, within the SQL time limit."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the read lock, then the file is still
+        if change_counter(db.path) != counter:
+            raise DatabaseChanged(f"{db.name} changed while it was being dumped: download the dump again.")
+        with time_limit(conn, db.ds.setting("sql_time_limit_ms")):
+            return take(statements, CHUNK_BYTES)
+    except sqlite3.OperationalError as error:
+        if str(error) != "interrupted":
+            raise
+        raise DatabaseChanged("reading a part of it took longer than the SQL time limit (Settings)") from None
+    finally:
+        conn.execute("COMMIT")
 
 
 async def in_executor(datasette, fn, *args):
@@ -129,7 +147,8 @@ def take(statements, size: int) -> bytes:
 
 
 def dump_statements(conn):
-    """The statements of `sqlite3 db .dump` (bytes, without line ends) for conn, whose text_factory is bytes.
+    """The statements of `sqlite3 db .dump` (bytes, without line ends) for conn, whose text_factory is bytes. Every
+    query is read whole (or a page of rows at a time) before a statement is given: no cursor stays open across chunks.
 
     Not sqlite3.Connection.iterdump(): it also writes INSERTs into an FTS (virtual) table, whose rows its shadow
     tables already hold, and the restore fails with "no such table" (CPython issue 153729); in Python 3.11 a quote in
@@ -158,7 +177,7 @@ def dump_statements(conn):
             continue
         yield from table_statements(conn, name, sql)
     later = "SELECT sql FROM sqlite_master WHERE sql NOT NULL AND type IN ('index', 'trigger', 'view') ORDER BY rowid"
-    for (sql,) in conn.execute(later):
+    for (sql,) in conn.execute(later).fetchall():
         yield sql + b";"
     if virtual:
         yield b"PRAGMA writable_schema=OFF;"
@@ -182,8 +201,39 @@ def table_statements(conn, name: str, sql: bytes):
     into = identifier(name) + (f"({','.join(columns)})" if rowid else "")
     head = f"INSERT INTO {into} VALUES(".encode()
     values = " || ',' || ".join(value(c) for c in columns)
-    for (row,) in conn.execute(f"SELECT {values} FROM {identifier(name)}"):
+    for row in rows_by_key(conn, name, values):
         yield head + row + b");"
+
+
+# Rows read at a time: a page of them is in memory between chunks, with no cursor open on the table.
+PAGE_ROWS = 500
+
+
+def rows_by_key(conn, table: str, values: str):
+    """Each row of table as SQL values (the SELECT expression values), in key order (its rowid, or for a WITHOUT
+    ROWID table its primary key), read a page at a time and resumed after the last key, as a table's rows are dumped
+    in that order."""
+    listed = ", ".join(key_of(conn, table))
+    select = f"SELECT {values}, {listed} FROM {identifier(table)}"
+    after = None
+    while True:
+        where = f" WHERE ({listed}) > ({', '.join('?' * len(after))})" if after else ""
+        page = conn.execute(f"{select}{where} ORDER BY {listed} LIMIT {PAGE_ROWS}", after or []).fetchall()
+        for row in page:
+            yield row[0]
+        if len(page) < PAGE_ROWS:
+            return
+        after = page[-1][1:]
+
+
+def key_of(conn, table: str) -> list[str]:
+    """The columns that order a table's rows uniquely, quoted: its rowid under a name no column has, or for a WITHOUT
+    ROWID table its primary key."""
+    if conn.execute("SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'", [table]).fetchone()[0]:
+        keys = conn.execute("SELECT name FROM pragma_table_info(?) WHERE pk ORDER BY pk", [table]).fetchall()
+        return [identifier(k.decode()) for (k,) in keys]
+    columns = {c.decode().lower() for (c,) in conn.execute("SELECT name FROM pragma_table_xinfo(?)", [table])}
+    return [next(n for n in ("rowid", "_rowid_", "oid") if n not in columns)]
 
 
 def value(column: str) -> str:

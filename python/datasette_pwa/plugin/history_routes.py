@@ -18,7 +18,7 @@ from datasette.resources import DatabaseResource
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from datasette.views.query_helpers import QueryValidationError, _prepare_query_create
 
-from ..importing import _opening
+from ..restore import opening
 from .history import TABLE, RecordedDatabase
 
 DEFAULT_SIZE = 100
@@ -154,7 +154,7 @@ async def star(datasette, request):
         try:
             # Datasette's own checks for a stored query (the name, read or write, the permissions that needs), as
             # its /-/queries/store form makes them; then its own store.
-            query = {"name": name, "sql": row["sql"], "title": _opening(row["sql"])}
+            query = {"name": name, "sql": row["sql"], "title": opening(row["sql"])}
             prepared = await _prepare_query_create(datasette, request, db, query)
         except QueryValidationError as error:
             datasette.add_message(request, f"It could not be starred: {error.message}", datasette.ERROR)
