@@ -134,6 +134,27 @@ def test_published_tables_arrive_exactly_and_a_resent_batch_changes_nothing(app,
         assert rows_of(remote.path, table) == rows_of(source, table), table
 
 
+def test_a_generated_column_publishes_as_a_plain_column_holding_its_values(app, tmp_path, remote):
+    with sqlite3.connect(tmp_path / "gen.db") as db:
+        db.executescript("""
+            create table gen (id integer primary key, x integer,
+                y integer generated always as (x * 2) stored, z text generated always as ('x=' || x) virtual);
+            with recursive n(i) as (select 1 union all select i + 1 from n where i < 1200)
+            insert into gen (id, x) select i, i * 10 from n;
+        """)  # fmt: skip
+    db.close()
+    run_async(library.add(app.ds, ("gen", str(tmp_path / "gen.db"))))
+    plan = publish_natively(functools.partial(local, app), "gen", remote)
+    assert plan["tables"][0]["generated"] == ["y", "z"]
+    with sqlite3.connect(remote.path) as served:
+        assert served.execute("select count(*), sum(y), max(z) from gen").fetchone() == (
+            1200,
+            1200 * 1201 * 10,
+            "x=9990",
+        )
+        assert {hidden for (hidden,) in served.execute("select hidden from pragma_table_xinfo('gen')")} == {0}
+
+
 def test_pulled_tables_arrive_exactly(app, source, remote):
     publish(app, remote)
     for table, path in (("items", "items"), (ODD, "odd+~22name~22~2Fx~2Ey+~C3~BC"), ("plain", "plain")):

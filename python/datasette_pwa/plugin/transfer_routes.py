@@ -6,30 +6,46 @@ talks to the server):
 - <db>/-/publish-rows?table=&after=&size=&bytes= is one batch, the server's upsert body, with the cursor of the next
   in the x-datasette-pwa-after header (absent after the last) and its row count in x-datasette-pwa-rows.
 - <db>/-/pull is the Pull dialog: a Datasette table or query URL, an optional token, the local table's name.
-- POST <db>/-/pull-rows?table=&first=1&replace=1 stores one page of the server's JSON (the request's body) and
-  answers {"ok", "rows", "count", "next_url", "truncated", "table_url"}; a first page for a table that exists, without replace, answers
-  409 {"ok": false, "exists": true}.
+- POST <db>/-/pull-rows?table=&page=&previous=&first=1&replace=1 stores one page of the server's JSON (the request's
+  body, up to MAX_PAGE_BYTES; page: its number in the pull, up to MAX_PAGES; previous: the fingerprint of the page
+  before, which this one must not repeat) in one transaction and answers {"ok", "rows", "count", "next_url",
+  "truncated", "fingerprint", "table_url"}; a malformed page is refused in words, 400 {"ok": false, "error"}; a first
+  page for a table that exists, without replace, answers 409 {"ok": false, "exists": true}.
+
+The dialogs' forms POST to their own page, which answers with a refusal and reads nothing of the form: the page's
+script sends them itself, so a form sent without it (the script did not load, or was blocked) would otherwise have
+put the API token into the page's URL, and from there into the address bar, the history and Recent.
 
 Hooks are named transfer_* with pluggy's specname (see plugin/__init__.py).
 """
 
-import json
 import sqlite3
 from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.resources import DatabaseResource, TableResource
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import BadRequest, NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, PayloadTooLarge, Response
 from sqlite_utils.db import quote_identifier
 
 from .. import csp
 from .listed import listed
-from .transfer import TransferError, create_body, rows_page, store_page
+from .transfer import TransferError, create_body, read_page, rows_page, store_page, table_columns
 
 AFTER_HEADER = "x-datasette-pwa-after"
 ROWS_HEADER = "x-datasette-pwa-rows"
 BATCH_ROWS = 1000  # rows a request at most; a server's max_insert_rows may lower it (publish.js asks for fewer)
+
+# What Pull takes from a server (the Pull page states them; pull.js enforces the reading ones). A page is held whole,
+# and parsed, in the app's memory, so it has a cap; Datasette's own 2 MB POST limit would refuse legitimate pages.
+MAX_PAGE_BYTES = 64 << 20
+MAX_PAGES = 100_000  # a chain of next_urls that never ends stops here (100 million rows at Datasette's 1,000 a page)
+STALL_SECONDS = 15  # a server that sends less than STALL_BYTES in this long (a drip, a hang) is given up on
+STALL_BYTES = 16 << 10
+SCRIPTLESS = (
+    "The form was sent without this page's script, which did not load or was blocked: nothing was sent to any server,"
+    " and the token was neither kept nor shown. Reload the page and try again."
+)
 
 
 def publish_data() -> dict:
@@ -90,12 +106,19 @@ async def visible_tables(datasette, request, db) -> list[str]:
     return [name for name in await db.table_names() if name in shown]
 
 
+def pull_data() -> dict:
+    """What pull.js needs to know, from here: how long and how big a server's page may be."""
+    return {"max-page-bytes": MAX_PAGE_BYTES, "stall-seconds": STALL_SECONDS, "stall-bytes": STALL_BYTES}
+
+
 async def page(datasette, request, template: str, context: dict):
+    """A dialog; a POST of its form (sent without the page's script) is refused, its body never read."""
     db = await datasette.resolve_database(request)
     await listed(datasette, request, db)  # the actor may see the database (Datasette's 403 otherwise)
-    context = {"database": db.name, "database_color": db.color, **context}
+    refused = request.method == "POST"
+    context = {"database": db.name, "database_color": db.color, "refused": SCRIPTLESS if refused else "", **context}
     html = await datasette.render_template(template, context, request=request, view_name="pwa-transfer")
-    return Response.html(html, headers={csp.CONNECT_OUT_HEADER: "1"})
+    return Response.html(html, status=400 if refused else 200, headers={csp.CONNECT_OUT_HEADER: "1"})
 
 
 async def publish_page(datasette, request):
@@ -109,7 +132,9 @@ async def publish_page(datasette, request):
 
 
 async def pull_page(datasette, request):
-    return await page(datasette, request, "pwa_pull.html", {"script": "pull.js"})
+    limits = {"max_mb": MAX_PAGE_BYTES >> 20, "max_pages": MAX_PAGES, "stall_kb": STALL_BYTES >> 10}
+    context = {"script": "pull.js", "dialog_data": pull_data(), "stall_seconds": STALL_SECONDS, **limits}
+    return await page(datasette, request, "pwa_pull.html", context)
 
 
 async def publish_plan(datasette, request):
@@ -127,6 +152,7 @@ async def publish_plan(datasette, request):
                 "table": name,
                 "path": tilde_encode(name),
                 "create": create_body(conn, name),
+                "generated": [column for column, *_, generated in table_columns(conn, name) if generated],
                 "rows": conn.execute(f"select count(*) from {quote_identifier(name)}").fetchone()[0],
             }
             for name in tables
@@ -158,25 +184,32 @@ async def pull_rows(datasette, request):
     first, replace = bool(request.args.get("first")), bool(request.args.get("replace"))
     if refusal := await may_not_pull(datasette, request.actor, db, table, replace):
         return refuse(refusal, 403)
+    if int_arg(request, "page", 1) > MAX_PAGES:
+        return refuse(f"The server's pages went on past {MAX_PAGES:,}, the most a pull takes: stopped there.")
     try:
-        page_json = json.loads(await request.post_body())
-    except ValueError:
-        return refuse("The server's answer is not JSON: is the URL a Datasette table or query?")
-    if not isinstance(page_json, dict):
-        return refuse("The server's answer is not a page of Datasette's JSON.")
+        pulled = read_page(await request.post_body(max_bytes=MAX_PAGE_BYTES))
+    except PayloadTooLarge:
+        return refuse(f"The server's page is bigger than {MAX_PAGE_BYTES >> 20} MB, the most a page may be.", 413)
+    except TransferError as error:
+        return refuse(str(error))
+    if pulled.fingerprint == request.args.get("previous"):
+        return refuse("The server sent the rows of its page before again (it is not moving on): stopped there.")
     if first and not replace and await db.table_exists(table):
         return Response.json({"ok": False, "exists": True, "error": f"{db.name} already has a table {table}."}, 409)
     try:
-        rows = await db.execute_write_fn(lambda conn: store_page(conn, table, page_json, first and replace))
-    except (TransferError, sqlite3.Error) as error:
+        rows = await db.execute_write_fn(lambda conn: store_page(conn, table, pulled, first and replace))
+    except TransferError as error:
         return refuse(str(error))
+    except (sqlite3.Error, ValueError, OverflowError) as error:  # what SQLite makes of a page it cannot take
+        return refuse(f"This page could not be stored, so none of it was: {error}.")
     return Response.json(
         {
             "ok": True,
             "rows": rows,
-            "count": page_json.get("count"),
-            "next_url": page_json.get("next_url"),
-            "truncated": bool(page_json.get("truncated")),
+            "count": pulled.count,
+            "next_url": pulled.next_url,
+            "truncated": pulled.truncated,
+            "fingerprint": pulled.fingerprint,
             "table_url": datasette.urls.table(db.name, table),
         }
     )

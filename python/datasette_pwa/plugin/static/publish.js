@@ -36,19 +36,29 @@ async function create(job, table, signal) {
   return true;
 }
 
-/** Send one table's rows from job.after on, a batch at a time; job.after and job.sent follow each batch the server took. */
+/** Send one table's rows from job.after on, a batch at a time; job.after and the counts follow each batch the server
+ * took. The progress names the table before each batch goes, and a refused batch is named in the message. */
 async function sendRows(job, table, view, signal) {
+  const show = () => view.progress(job.sent, job.total, `${table.table}: ${job.tableSent.toLocaleString()} of ` +
+    `${table.rows.toLocaleString()} rows sent (${job.sent.toLocaleString()} of ${job.total.toLocaleString()} in all)`);
   do {
+    show();
     const query = new URLSearchParams({ table: table.table, size: job.limits.rows, bytes: job.limits.bytes });
     if (job.after) query.set("after", job.after);
     const batch = await local(`${here}/-/publish-rows?${query}`, { signal });
     const count = Number(batch.headers.get(rowsHeader));
     const body = await batch.arrayBuffer();
-    if (count) await server(`${job.dbUrl}/${table.path}/-/upsert`, { token: job.token, method: "POST", body, signal });
+    if (count) {
+      await server(`${job.dbUrl}/${table.path}/-/upsert`, { token: job.token, method: "POST", body, signal }).catch((error) => {
+        const refused = error.status ? `the server refused ${rows(count)}: ` : ""; // else it was not reached
+        throw signal.aborted ? error : new Refusal(`${table.table}: ${refused}${error.message}`, error.status);
+      });
+    }
     job.after = batch.headers.get(afterHeader);
     job.sent += count;
-    view.progress(job.sent, job.total, `${table.table}: ${job.sent.toLocaleString()} of ${job.total.toLocaleString()} rows sent`);
+    job.tableSent += count;
   } while (job.after);
+  show();
 }
 
 async function makeJob(view, signal) {
@@ -60,7 +70,7 @@ async function makeJob(view, signal) {
   const plan = await (await local(`${here}/-/publish.json${only ? `?table=${encodeURIComponent(only)}` : ""}`, { signal })).json();
   if (!plan.tables.length) throw new Refusal("There is no table to publish.");
   const job = { dbUrl, token, plan, total: plan.tables.reduce((n, t) => n + t.rows, 0), index: 0, after: null, sent: 0,
-    created: new Set(), limits: null };
+    tableSent: 0, created: new Set(), limits: null };
   return {
     run: (signal) => run(job, view, signal),
     stopped: () => `Stopped after ${job.sent.toLocaleString()} of ${job.total.toLocaleString()} rows. What was sent stays on the server; Resume goes on from there.`,
@@ -69,9 +79,10 @@ async function makeJob(view, signal) {
 
 async function run(job, view, signal) {
   job.limits ??= await limits(job.dbUrl, signal);
-  for (; job.index < job.plan.tables.length; job.index++, job.after = null) {
+  for (; job.index < job.plan.tables.length; job.index++, job.after = null, job.tableSent = 0) {
     const table = job.plan.tables[job.index];
     if (!job.created.has(table.table)) {
+      view.progress(job.sent, job.total, `${table.table}: creating it on the server`);
       if (!(await create(job, table, signal))) return view.say(`Nothing more was sent: ${table.table} is on the server already.`, "warning");
       job.created.add(table.table);
     }
@@ -79,7 +90,14 @@ async function run(job, view, signal) {
   }
   const tables = job.plan.tables.length === 1 ? job.plan.tables[0].table : `${job.plan.tables.length} tables`;
   view.progress(job.sent, job.total, `${rows(job.sent)} sent`);
-  view.say(`Published ${rows(job.sent)} of ${tables} to`, "info", { href: job.dbUrl, textContent: job.dbUrl, target: "_blank", rel: "noopener" });
+  view.say(`Published ${rows(job.sent)} of ${tables}${generatedNote(job.plan.tables)} to`, "info",
+    { href: job.dbUrl, textContent: job.dbUrl, target: "_blank", rel: "noopener" });
+}
+
+/** " (generated columns as plain ones…: t.y, t.z)" naming each generated column published, or "" when there is none. */
+function generatedNote(tables) {
+  const names = tables.flatMap((table) => table.generated.map((column) => `${table.table}.${column}`));
+  return names.length ? ` (generated columns as plain ones holding their values: ${names.join(", ")})` : "";
 }
 
 wire(root, makeJob);

@@ -4,6 +4,8 @@
 // Resume goes on from there; publishing upserts by primary key (or rowid), so a batch sent twice changes nothing.
 
 const TOKENS = "datasette-pwa-tokens"; // IndexedDB: a server's origin -> its API token, kept only when asked
+const ERROR_BYTES = 1 << 20; // of an answer that says no, read no more than this (a hostile one may never end)
+const PROBE_MS = 10_000; // the reachability probe's patience (a server that answers nothing would hang it)
 
 /** A failure in words for the user; status: the HTTP status of the answer that said no, if one did. */
 class Refusal extends Error {
@@ -26,7 +28,7 @@ async function server(url, { token = "", method = "GET", body = undefined, signa
     if (signal?.aborted) throw error;
     throw new Refusal(await unreachable(url, Boolean(token) && method === "GET"));
   }
-  if (!response.ok) throw new Refusal(await refusal(url, response));
+  if (!response.ok) throw new Refusal(await refusal(url, response), response.status);
   return response;
 }
 
@@ -34,7 +36,7 @@ async function server(url, { token = "", method = "GET", body = undefined, signa
 async function unreachable(url, readWithToken) {
   const host = new URL(url).host;
   try {
-    await fetch(url, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+    await fetch(url, { mode: "no-cors", credentials: "omit", cache: "no-store", signal: AbortSignal.timeout(PROBE_MS) });
   } catch {
     return `Could not reach ${host}: the server is down, the address is wrong, or this device is offline.`;
   }
@@ -45,10 +47,44 @@ async function unreachable(url, readWithToken) {
   return `${host} answered, but does not let other sites use its API (CORS): start Datasette with --cors.`;
 }
 
+/**
+ * The body of response as a Blob, or null once more than max bytes came (the rest is not read).
+ * @param {Response} response @param {number} max @param {(bytes: number) => void} [onChunk] sees each chunk's size
+ */
+async function readUpTo(response, max, onChunk = () => {}) {
+  const chunks = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new Blob(chunks);
+    size += value.length;
+    onChunk(value.length);
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+}
+
+/** A server's errors in one sentence: the first, and how many more (Datasette's write API lists one per row). */
+function summary(json) {
+  // Datasette's "error" is its "errors" joined with "; ", when it gives a list.
+  const said = Array.isArray(json?.errors) && json.errors.length ? json.errors : [json?.error];
+  const errors = [...new Set(said.filter((error) => typeof error === "string" && error))];
+  const first = errors[0]?.length > 300 ? `${errors[0].slice(0, 300)}…` : errors[0] ?? "";
+  if (errors.length < 2) return first;
+  const shape = (text) => text.replace(/\d+/g, "#");
+  const alike = errors.every((error) => shape(error) === shape(errors[0]));
+  return `${first} (and ${(errors.length - 1).toLocaleString()} more${alike ? " like it" : ""})`;
+}
+
 async function refusal(url, response) {
   const host = new URL(url).host;
-  const json = await response.json().catch(() => ({}));
-  const detail = [...new Set([json.error, ...(json.errors ?? [])].filter(Boolean))].join("; ");
+  const body = await readUpTo(response, ERROR_BYTES).catch(() => null);
+  const json = await body?.text().then(JSON.parse).catch(() => null);
+  const detail = summary(json);
   const said = `${response.status}${detail ? `: ${detail}` : ""}`;
   if (response.status === 401 || response.status === 403) {
     return `${host} refused (${said}). Check the API token, and that it may create tables and insert and update rows there.`;
@@ -188,4 +224,4 @@ function wire(root, makeJob) {
   return { form, view };
 }
 
-export { Refusal, rows, server, local, keepToken, checkedUrl, confirmDialog, wire };
+export { Refusal, rows, server, local, readUpTo, keepToken, checkedUrl, confirmDialog, wire };
