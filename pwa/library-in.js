@@ -3,7 +3,7 @@
 import { formatBytes, roomLeft } from "./bytes.js";
 import { copyIntoFS } from "./library-files.js";
 import { isWalHeader } from "./opfs-fs.js";
-import { describe, find, lib, libraryCore, markWritten, pathOf, reserve, unreserve } from "./library.js";
+import { describe, find, keep, lib, makeEmpty, markWritten, pathOf, reserve, serveNew, unreserve } from "./library.js";
 import { MSG } from "./protocol.js";
 import * as records from "./records.js";
 /** @import { LibraryApi } from "./protocol.js" */
@@ -44,9 +44,8 @@ export const libraryIn = {
         const problem = lib.py.problem_with(pathOf(record.file));
         if (problem) throw new Error(`${file.name} was not added: ${problem}`);
         signal.throwIfAborted(); // a Cancel that came as the copy ended: the database is not added after all
-        await lib.py.add(lib.ds, [record.name, pathOf(record.file)]);
-        const { pending, ...complete } = record;
-        await records.put(complete);
+        await serveNew(record.name, pathOf(record.file), file.name);
+        const complete = await keep(record);
         return { ...describe(complete), notice: (await isWal(file)) ? walNotice(file.name) : null };
       } catch (error) {
         await unreserve(record);
@@ -63,7 +62,7 @@ export const libraryIn = {
     const tableName = table.trim() || lib.py.name_from_file(file.name);
     const scratch = `/tmp/import-${importId}`;
     return copying(importId, file.name, file.size, async (signal, report) => {
-      const target = await find(database ?? (await libraryCore.create(lib.py.name_from_file(file.name))).name);
+      const target = database ? await find(database) : await makeEmpty(lib.py.name_from_file(file.name));
       try {
         await copyIntoFS(lib.fs, file, scratch, signal, report);
         const result = lib.importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
@@ -71,6 +70,7 @@ export const libraryIn = {
           result.toJs({ dict_converter: Object.fromEntries });
         result.destroy();
         await markWritten([target.file]);
+        if (!database) await keep(target);
         await lib.py.refresh(lib.ds);
         const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
         // A SQL script makes its own tables (made is null): its database's page shows them.
@@ -78,7 +78,7 @@ export const libraryIn = {
         return { database: target.name, rows, statements, url,
           notices: [...notes, ...skippedNote] };
       } catch (error) {
-        if (!database) await libraryCore.remove(target.name);
+        if (!database) await forget(target);
         const why = error.type === "ImportFailed" ? pythonMessage(error) : error.message;
         throw cancelled(new Error(`${file.name} was not imported: ${why}`), signal, `Importing ${file.name} was cancelled.`);
       } finally {
@@ -113,6 +113,12 @@ export const libraryIn = {
     copies.get(importId)?.abort();
   },
 };
+
+/** Undo makeEmpty(): a new database an import failed to fill. */
+async function forget(record) {
+  await lib.py.remove(lib.ds, record.name);
+  await unreserve(record);
+}
 
 const downloaded = (importId) => `download-${importId}`;
 

@@ -4,7 +4,7 @@
 // again; a file without a handle (Firefox, Safari) is in the library until the window closes.
 import { addFile, mountFiles, removeFile } from "./file-fs.js";
 import { libraryIn } from "./library-in.js";
-import { describe, find, lib, reserve } from "./library.js";
+import { describe, find, lib, reserve, serveNew } from "./library.js";
 import * as records from "./records.js";
 /** @import { LibraryApi } from "./protocol.js" */
 
@@ -40,7 +40,7 @@ export async function reopenInPlace(pyodide, inPlace) {
 async function serve(record) {
   const problem = lib.py.problem_with(pathIn(record));
   if (problem) throw new Error(`${record.source.name} was not opened: ${problem}`);
-  await lib.py.add.callKwargs(lib.ds, [record.name, pathIn(record)], { read_only: true });
+  await serveNew(record.name, pathIn(record), record.source.name, { read_only: true });
   waiting.delete(record.name);
 }
 

@@ -1,5 +1,5 @@
 // Copies going out of the library: Save back to the original file (or Save as…), Download, and the original's check.
-import { describe, find, lib } from "./library.js";
+import { describe, find, lib, pathOf, problemOf } from "./library.js";
 import * as records from "./records.js";
 /** @import { LibraryApi } from "./protocol.js" */
 
@@ -46,13 +46,21 @@ export const libraryOut = {
   },
 };
 
-/** A consistent copy of a database in a scratch file of its own: {file: File, scratch: its name}. */
+/**
+ * A consistent copy of a database in a scratch file of its own: {file: File, scratch: its name}. Of one that cannot be
+ * opened, its bytes as they are: SQLite cannot read it to copy it, and another program may.
+ */
 async function takeSnapshot(name) {
-  await find(name);
+  const record = await find(name);
   const scratch = `snapshot-${crypto.randomUUID()}.db`;
   await lib.store.open(scratch);
   try {
-    await lib.py.snapshot(lib.ds, name, lib.store.path(scratch));
+    if (!problemOf(name)) await lib.py.snapshot(lib.ds, name, lib.store.path(scratch));
+    else if (record.inPlace) throw new Error(`${name} is your own file, ${record.source.name}: there is no copy here.`);
+    else {
+      await lib.store.open(record.file); // one set aside before it was opened
+      lib.py.copy_file(pathOf(record.file), lib.store.path(scratch));
+    }
   } finally {
     lib.store.close(scratch);
   }

@@ -17,13 +17,16 @@ export const lib = { py: null, importing: null, fs: null, store: null, ds: null 
 
 let opened = []; // [name, path] of the databases openLibrary opened, for serveLibrary
 let inPlace = []; // the same, of the databases opened in place (read-only)
+// Databases set aside before Datasette saw them, name -> why (in words): their file could not be opened, or their
+// pages crashed the worker twice in a row (crash-counts.js). Those SQLite cannot read Python sets aside itself.
+const notOpened = new Map();
 
 /**
  * Boot step, before Datasette starts: choose the store (noOPFS resolves why OPFS cannot be used, or null), remove what
  * a crash left half-made, open every database and roll back any transaction a crash cut short.
  * Resolves {internal: path of Datasette's internal database, notices, persistent}.
  */
-export async function openLibrary(pyodide, noOPFS) {
+export async function openLibrary(pyodide, noOPFS, crashed = []) {
   Object.assign(lib, { fs: pyodide.FS, py: pyodide.pyimport("datasette_pwa.library"),
     importing: pyodide.pyimport("datasette_pwa.importing") });
   const reason = await noOPFS;
@@ -38,20 +41,53 @@ export async function openLibrary(pyodide, noOPFS) {
   const internal = (await openRecovered(INTERNAL, "Datasette's own records", notices)) ? pathOf(INTERNAL) : null;
   opened = [];
   for (const record of databases) {
-    if (await openRecovered(record.file, record.name, notices)) opened.push([record.name, pathOf(record.file)]);
+    if (crashed.includes(record.name)) notOpened.set(record.name, CRASHED);
+    else if (await openRecovered(record.file, record.name, notices)) opened.push([record.name, pathOf(record.file)]);
   }
   return { internal, notices, persistent: lib.store.persistent };
 }
+
+const CRASHED = "the app stopped twice in a row while showing its pages, so it was set aside for the rest to start. " +
+  "Try again, or Download it and open it in another SQLite program.";
 
 const memoryNotice = (reason) =>
   `Your databases are kept in memory only: ${reason}. They are here until this window closes; use Download to ` +
   "keep a copy. (A private window does this too; a normal window of Chrome, Edge, Firefox or Safari keeps them.)";
 
-/** Boot step, once Datasette runs: serve the databases openLibrary opened. */
+/**
+ * Boot step, once Datasette runs: serve the databases openLibrary opened. Those SQLite cannot read are set aside
+ * (python/datasette_pwa/standalone.py): returns a notice for each.
+ */
 export async function serveLibrary(ds) {
   lib.ds = ds;
-  await lib.py.add(ds, ...opened);
-  if (inPlace.length) await lib.py.add.callKwargs(ds, ...inPlace, { read_only: true });
+  const problems = [await serve(opened), await serve(inPlace, { read_only: true })];
+  return problems.flatMap((found) => Object.entries(found).map(([name, why]) => `${name} can't be opened: ${why}`));
+}
+
+/**
+ * Serve [name, path] pairs (options: Python keyword arguments); resolves {name: why} for those set aside.
+ * @param {[string, string][]} databases
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function serve(databases, options = {}) {
+  if (!databases.length) return {};
+  const found = await lib.py.add.callKwargs(lib.ds, ...databases, options);
+  try {
+    return found.toJs({ dict_converter: Object.fromEntries });
+  } finally {
+    found.destroy();
+  }
+}
+
+/**
+ * Serve one new database; if SQLite cannot read it, it is not added: throws why, in words, for a file called fileName.
+ * @param {string} name @param {string} path @param {string} fileName @param {object} [options] as serve()'s
+ */
+export async function serveNew(name, path, fileName, options = {}) {
+  const why = (await serve([[name, path]], options))[name];
+  if (!why) return;
+  await lib.py.remove(lib.ds, name);
+  throw new Error(`${fileName} was not added: ${why}.`);
 }
 
 /** Open a file of the library and roll back a transaction a crash cut short; false (with a notice) if it cannot be. */
@@ -66,6 +102,7 @@ async function openRecovered(file, name, notices) {
     return true;
   } catch (error) {
     notices.push(`${name} could not be opened (${error.message}); it is still in the library.`);
+    notOpened.set(name, `its file could not be opened (${error.message})`);
     return false;
   }
 }
@@ -86,29 +123,13 @@ export async function markWritten(fileNames) {
 
 /**
  * The library's own methods; library-in.js and library-out.js add theirs (worker.js puts them together).
- * @type {Pick<LibraryApi, "list" | "create" | "rename" | "remove" | "check">}
+ * @type {Pick<LibraryApi, "list" | "create" | "rename" | "remove" | "check" | "retry">}
  */
 export const libraryCore = {
   list: async () => (await records.databases()).map(describe),
 
   /** A new, empty database, named requested (or requested-2…). */
-  async create(requested) {
-    refuseBadName(requested);
-    const record = await reserve(requested, { file: `${crypto.randomUUID()}.db`, size: 0, changed: Date.now(),
-      handle: null, source: null });
-    try {
-      await lib.store.open(record.file);
-      lib.py.create_empty(pathOf(record.file));
-      lib.store.flush();
-      await lib.py.add(lib.ds, [record.name, pathOf(record.file)]);
-      const { pending, ...created } = { ...record, size: lib.fs.stat(pathOf(record.file)).size };
-      await records.put(created);
-      return describe(created);
-    } catch (error) {
-      await unreserve(record);
-      throw error;
-    }
-  },
+  create: async (requested) => describe(await keep(await makeEmpty(requested))),
 
   async rename(name, newName) {
     if (newName === name) return describe(await find(name));
@@ -120,16 +141,33 @@ export const libraryCore = {
 
   async remove(name) {
     const record = await find(name);
+    notOpened.delete(name);
     await lib.py.remove(lib.ds, name);
     await records.remove(name);
     if (record.inPlace) forgetInPlace(record);
     else await lib.store.discard(record.file);
   },
 
-  /** SQLite's full integrity check: ["ok"] or the problems it found. */
+  /** Try to open and serve a database that could not be opened, again: its file may have been mended meanwhile. */
+  async retry(name) {
+    const record = await find(name);
+    if (!problemOf(name) || record.inPlace) return describe(record);
+    const notices = [];
+    notOpened.delete(name);
+    await lib.py.remove(lib.ds, name); // forgets why Python set it aside
+    if (await openRecovered(record.file, name, notices)) await serve([[name, pathOf(record.file)]]);
+    return describe(record);
+  },
+
+  /**
+   * SQLite's full integrity check: ["ok"] or the problems it found. One SQLite cannot read is checked from its file;
+   * one never opened (its pages crashed the worker, or its file could not be opened) gets the reason.
+   */
   async check(name) {
-    await find(name);
-    const result = await lib.py.integrity(lib.ds, name);
+    const record = await find(name);
+    const problem = problemOf(name);
+    if (problem && (notOpened.has(name) || record.inPlace)) return [problem];
+    const result = problem ? lib.py.check_file(pathOf(record.file)) : await lib.py.integrity(lib.ds, name);
     try {
       return result.toJs();
     } finally {
@@ -137,6 +175,34 @@ export const libraryCore = {
     }
   },
 };
+
+/**
+ * A new, empty database, served, named requested (or requested-2…); its record stays pending until keep(): a new
+ * database that an import fills is kept only once the import succeeded, so a worker stopped mid-import (a Cancel of a
+ * statement that would not end) leaves no empty database behind.
+ */
+export async function makeEmpty(requested) {
+  refuseBadName(requested);
+  const record = await reserve(requested, { file: `${crypto.randomUUID()}.db`, size: 0, changed: Date.now(),
+    handle: null, source: null });
+  try {
+    await lib.store.open(record.file);
+    lib.py.create_empty(pathOf(record.file));
+    lib.store.flush();
+    await serveNew(record.name, pathOf(record.file), record.name);
+    return { ...record, size: lib.fs.stat(pathOf(record.file)).size };
+  } catch (error) {
+    await unreserve(record);
+    throw error;
+  }
+}
+
+/** Keep a record made pending (reserve, makeEmpty), now that its database is complete. */
+export async function keep(record) {
+  const { pending, ...complete } = record;
+  await records.put(complete);
+  return complete;
+}
 
 /** Reserve a unique name for a new database's record (stored pending until it is complete). */
 export const reserve = (wanted, record) => records.reserve(wanted, servedNames(), record);
@@ -158,6 +224,17 @@ export async function find(name) {
   return record;
 }
 
+/** Why a database of the library cannot be opened, in words; null when it is served (or waits for permission). */
+export function problemOf(name) {
+  if (notOpened.has(name)) return notOpened.get(name);
+  const setAside = lib.py.set_aside(lib.ds);
+  try {
+    return setAside.get(name) ?? null;
+  } finally {
+    setAside.destroy();
+  }
+}
+
 /** Every name Datasette serves, _memory included, so that no database takes one. */
 function servedNames() {
   const served = lib.py.names(lib.ds);
@@ -174,6 +251,7 @@ function servedNames() {
  */
 export function describe({ name, size, changed, source, handle, inPlace = false }) {
   const waits = waiting.get(name) ?? null;
-  return { name, size, changed, source, canSaveBack: Boolean(handle) && !inPlace, inPlace,
-    waiting: waits, url: lib.py.url(lib.ds, name) };
+  const problem = problemOf(name);
+  return { name, size, changed, source, canSaveBack: Boolean(handle) && !inPlace && !problem, inPlace,
+    waiting: waits, url: lib.py.url(lib.ds, name), problem };
 }

@@ -23,14 +23,15 @@ export const MSG = Object.freeze({
   // shell -> worker, every few seconds once it is ready: {type}; the worker answers PONG: {type}
   PING: "ping",
   PONG: "pong",
-  // shell -> worker: {type, baseUrl, settings}  (the absolute path Datasette is mounted at, e.g. "/ds/"; settings.js)
+  // shell -> worker: {type, baseUrl, settings, setAside}  (the absolute path Datasette is mounted at, e.g. "/ds/";
+  // settings.js; the names of databases whose pages crashed the worker twice in a row: crash-counts.js)
   BOOT: "boot",
   // shell -> worker: {type, settings}, when the user changed them
   SETTINGS: "settings",
   // worker -> shell: {type, stage: string, loaded?: number, total?: number}
   PROGRESS: "progress",
   // worker -> shell: {type, versions: {python, datasette, sqlite, pyodide, build}, notices: [string],
-  //                  settings: {sqlTimeLimitMs}, persistent: boolean (false: the library is in memory only)}
+  //                  settings: {sqlTimeLimitMs, bulkTimeLimitMs}, persistent: boolean (false: the library is in memory only)}
   READY: "ready",
   // worker -> shell: {type, error: string}  (boot failed; the shell offers Restart)
   FAILED: "failed",
@@ -56,7 +57,8 @@ export const MSG = Object.freeze({
 
 /**
  * @typedef {[name: string, value: string][]} HeaderList HTTP headers, in order.
- * @typedef {{sqlTimeLimitMs?: number}} Settings What settings.js keeps; the worker has defaults for what is missing.
+ * @typedef {{sqlTimeLimitMs?: number, bulkTimeLimitMs?: number}} Settings What settings.js keeps (the SQL time limit);
+ *   the worker has defaults for what is missing, and says how long a statement of bulk work may run (not a choice).
  * @typedef {{python: string, datasette: string, sqlite: string, pyodide: string, build: string}} Versions
  *
  * @typedef {object} RequestMessage
@@ -89,7 +91,7 @@ export const MSG = Object.freeze({
  * @typedef {{type: typeof MSG.CANCEL, id: number}} CancelMessage
  * @typedef {{type: typeof MSG.PING}} PingMessage
  * @typedef {{type: typeof MSG.PONG}} PongMessage
- * @typedef {{type: typeof MSG.BOOT, baseUrl: string, settings: Settings}} BootMessage
+ * @typedef {{type: typeof MSG.BOOT, baseUrl: string, settings: Settings, setAside: string[]}} BootMessage
  * @typedef {{type: typeof MSG.SETTINGS, settings: Settings}} SettingsMessage
  * @typedef {{type: typeof MSG.PROGRESS, stage: string, loaded?: number, total?: number}} ProgressMessage
  *
@@ -97,7 +99,7 @@ export const MSG = Object.freeze({
  * @property {typeof MSG.READY} type
  * @property {Versions} versions
  * @property {string[]} notices
- * @property {{sqlTimeLimitMs: number}} settings
+ * @property {{sqlTimeLimitMs: number, bulkTimeLimitMs: number}} settings
  * @property {boolean} persistent false: the library is in memory only.
  *
  * @typedef {{type: typeof MSG.FAILED, error: string}} FailedMessage
@@ -140,6 +142,7 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
   SAVE_TO: "saveTo",
   SNAPSHOT: "snapshot",
   CHECK: "check",
+  RETRY: "retry",
   OPEN_IN_PLACE: "openInPlace",
   ALLOW_IN_PLACE: "allowInPlace",
   COPY_IN_PLACE: "copyInPlace",
@@ -157,6 +160,8 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {FileSystemFileHandle | null} waiting an in-place database's file, which this browser needs the user's
  *   permission to read again (after a restart); null when it is served
  * @property {string} url its Datasette page (an absolute path); Datasette answers 404 there while it waits
+ * @property {string | null} problem why it cannot be opened, in words (SQLite cannot read it, its file cannot be
+ *   opened, or its pages crashed the worker twice in a row): it is listed, not served; null when it can be
  *
  * @typedef {{name: string, size: number, lastModified: number}} Source
  */
@@ -182,6 +187,7 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  * @property {(name: string, handle: FileSystemFileHandle) => Promise<Database>} saveTo
  * @property {(name: string) => Promise<File>} snapshot a consistent copy, to download
  * @property {(name: string) => Promise<string[]>} check SQLite's integrity check: ["ok"] or the problems
+ * @property {(name: string) => Promise<Database>} retry open a database that could not be opened, again
  * @property {(file: File, handle?: FileSystemFileHandle | null) => Promise<Database>} openInPlace serve a database
  *   read-only from the user's file, without copying it (kept across restarts only with a handle)
  * @property {(name: string) => Promise<Database>} allowInPlace serve an in-place database again, once the user let

@@ -15,8 +15,8 @@ export class Runtime extends EventTarget {
   #worker = null;
   #heartbeat = null;
   #lastHeard = 0;
-  /** @type {Map<number, MessagePort>} */
-  #pending = new Map(); // request id -> reply MessagePort of the service worker, until its answer has ended
+  /** @type {Map<number, {port: MessagePort, url: string}>} */
+  #pending = new Map(); // request id -> reply MessagePort of the service worker and the URL, until its answer has ended
   /** @type {Map<number, {resolve: (value: unknown) => void, reject: (error: Error) => void}>} */
   #calls = new Map(); // call id -> {resolve, reject}
   #nextCall = 1;
@@ -41,9 +41,10 @@ export class Runtime extends EventTarget {
    * Start (or restart) the worker with settings (settings.js); resolves with {versions, notices, settings} once
    * Datasette answers, rejects if it fails or is stopped first.
    * @param {Settings} settings
+   * @param {string[]} [setAside] databases the worker is not to open (crash-counts.js)
    * @returns {Promise<ReadyMessage>}
    */
-  start(settings) {
+  start(settings, setAside = []) {
     this.#stopWorker("Datasette was restarted while this page was loading.");
     const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     this.#worker = worker;
@@ -74,7 +75,7 @@ export class Runtime extends EventTarget {
       },
       () => {}, // a failed boot is the caller's to report; this only keeps it from being an unhandled rejection
     );
-    worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl, settings });
+    worker.postMessage({ type: MSG.BOOT, baseUrl: this.baseUrl, settings, setAside });
     return this.#ready;
   }
 
@@ -86,6 +87,15 @@ export class Runtime extends EventTarget {
   /** Stop the worker (another window takes over); requests still waiting get `reason` as their error. */
   stop(reason) {
     this.#stopWorker(reason);
+  }
+
+  /**
+   * Stop the worker on purpose (a Cancel it cannot hear while a statement runs) and start it again: calls and requests
+   * still waiting fail with reason; the "crash" event says it was deliberate.
+   */
+  interrupt(reason) {
+    this.#stopWorker(reason);
+    this.#emit("crash", { error: new Error(reason), urls: [], deliberate: true });
   }
 
   /** Change settings in the running worker. */
@@ -104,7 +114,7 @@ export class Runtime extends EventTarget {
       replyPort.postMessage({ type: MSG.RESPONSE, id: request.id, notOwner: true });
       return;
     }
-    this.#pending.set(request.id, replyPort);
+    this.#pending.set(request.id, { port: replyPort, url: request.url });
     replyPort.onmessage = ({ data }) => this.#worker?.postMessage(data); // ACK, CANCEL
     this.#worker.postMessage(request, request.body ? [request.body] : []);
   }
@@ -135,10 +145,11 @@ export class Runtime extends EventTarget {
 
   /** Pass part of an answer on; the port is done with once the answer is whole. */
   #answer(message) {
-    const port = this.#pending.get(message.id);
+    const { port, url } = this.#pending.get(message.id) ?? {};
     if (!port) return;
     const last = message.type === MSG.RESPONSE ? !message.more : message.end || message.error !== undefined;
     if (last) this.#pending.delete(message.id);
+    if (message.type === MSG.RESPONSE && message.status < 500) this.#emit("answered", { url });
     const buffer = message.body ?? message.chunk;
     port.postMessage(message, buffer ? [buffer] : []);
   }
@@ -159,9 +170,11 @@ export class Runtime extends EventTarget {
     }, HEARTBEAT_MS);
   }
 
+  /** The worker died or hung: say so with the pages it was answering (crash-counts.js), then stop it. */
   #crashed(error) {
+    const urls = [...this.#pending.values()].map(({ url }) => url);
     this.#stopWorker(`The Datasette worker stopped: ${error.message}`);
-    this.#emit("crash", { error });
+    this.#emit("crash", { error, urls });
   }
 
   /** Terminate the worker and answer everything still waiting on it with an error. */
@@ -170,7 +183,7 @@ export class Runtime extends EventTarget {
     this.#worker?.terminate();
     this.#worker = null;
     this.#stopped?.(new Error(reason));
-    for (const [id, port] of this.#pending) port.postMessage({ type: MSG.BODY, id, error: reason });
+    for (const [id, { port }] of this.#pending) port.postMessage({ type: MSG.BODY, id, error: reason });
     this.#pending.clear();
     for (const call of this.#calls.values()) call.reject(new Error(reason));
     this.#calls.clear();

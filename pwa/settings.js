@@ -20,7 +20,9 @@ export function load() {
 export async function edit(runtime) {
   const answer = await ask({
     title: "Settings",
-    message: "Datasette stops a query or a write that runs longer than this. An UPDATE of a big table may need more.",
+    message: "Datasette stops a query or a write that runs longer than this. An UPDATE of a big table may need more. " +
+      `Bulk work (restoring a .sql file, importing rows) may run ${runtime.settings.bulkTimeLimitMs / 60_000} minutes a ` +
+      "statement; Cancel stops it sooner.",
     input: String(runtime.settings.sqlTimeLimitMs / 1000),
     inputLabel: "Time limit for SQL, in seconds",
     buttons: [{ label: "Save", value: "save" }],

@@ -45,9 +45,10 @@ function progress(stage, loaded, total) {
  * them), then Datasette serving them.
  * @param {string} baseUrl
  * @param {Settings} settings
+ * @param {string[]} setAside databases not to open: their pages crashed the worker twice in a row (crash-counts.js)
  * @returns {Promise<Omit<ReadyMessage, "type">>}
  */
-async function boot(baseUrl, settings) {
+async function boot(baseUrl, settings, setAside) {
   const t0 = performance.now();
   const marks = {};
   const mark = (name) => (marks[name] = Math.round(performance.now() - t0));
@@ -57,13 +58,13 @@ async function boot(baseUrl, settings) {
   const python = await startPython(build.id, mark);
   pyodide = python.pyodide;
   progress("Opening your databases");
-  const { internal, notices, persistent } = await openLibrary(pyodide, noOPFS);
+  const { internal, notices, persistent } = await openLibrary(pyodide, noOPFS, setAside);
   keepsViews = persistent;
   mark("library");
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl, build.id, internal, settings.sqlTimeLimitMs ?? null);
-  await serveLibrary(app.ds);
+  notices.push(...(await serveLibrary(app.ds)));
   mark("datasette");
   console.log("boot", python.restored ? "from snapshot" : "normal", JSON.stringify(marks));
   python.keep?.().catch((error) => console.warn("Could not keep the snapshot", error));
@@ -73,7 +74,8 @@ async function boot(baseUrl, settings) {
         "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
     ),
   );
-  const current = { sqlTimeLimitMs: app.ds.setting("sql_time_limit_ms") };
+  const current = { sqlTimeLimitMs: app.ds.setting("sql_time_limit_ms"),
+    bulkTimeLimitMs: pyodide.pyimport("datasette_pwa.sql_guard").BULK_TIME_LIMIT_MS };
   return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices, settings: current, persistent };
 }
 
@@ -230,7 +232,7 @@ let ready;
 onmessage = (/** @type {MessageEvent<ToWorker>} */ { data }) => {
   if (data.type === MSG.BOOT) {
     baseUrl = data.baseUrl;
-    ready = boot(data.baseUrl, data.settings);
+    ready = boot(data.baseUrl, data.settings, data.setAside);
     ready.then(
       (ready) => postMessage({ type: MSG.READY, ...ready }),
       (error) => postMessage({ type: MSG.FAILED, error: String(error) }),

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import run_async
-from datasette.app import Datasette
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.plugin.compare import compare_files
+from datasette_pwa.standalone import AppDatasette
 
 ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<script>alert(1)</script> \"q\" 'a' [b] & c"
@@ -308,7 +308,7 @@ def test_tables_the_actor_may_not_see_are_left_out(files):
     async def run():
         # Not start(): there the local owner is root with every permission.
         config = {"databases": {"after": {"tables": {"people": {"allow": False}}}, "copy": {"allow": False}}}
-        ds = Datasette([], config=config)
+        ds = AppDatasette([], config=config)
         await library.add(ds, ("before", files["before"]), ("after", files["after"]), ("copy", files["copy"]))
         app = App(ds)
         return [

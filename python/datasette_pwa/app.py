@@ -8,11 +8,11 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from datasette import stored_queries
-from datasette.app import Datasette
 from datasette.utils import tilde_decode
 
 from . import csp
 from .exchange import CookieJar, exchange
+from .standalone import AppDatasette
 from .templates import TEMPLATES
 
 # Statuses whose responses must not carry a body (the browser's Response constructor refuses one).
@@ -30,7 +30,7 @@ class Reply(NamedTuple):
 
 @dataclass
 class App:
-    ds: Datasette
+    ds: AppDatasette
     # Datasette's ASGI app, built once as `datasette serve` does: datasette.client builds it again for every request
     # (its routes, its plugins' metadata), which cost 8 ms a request in Pyodide.
     asgi: object = field(init=False)
@@ -78,11 +78,13 @@ class App:
 
     async def is_stored_query(self, path: str) -> bool:
         """Whether path ("db/name" after base_url, as in the URL, perhaps with a format: "db/name.json") is a stored
-        query's page, not a table's: its SQL may answer differently each time (random(), now()), so the worker's
-        cache (pwa/response-cache.js) does not keep it."""
+        query's page, Datasette's or SQLite's own (a view), not a table's: its SQL may answer differently each time
+        (random(), datetime('now')), so the worker's cache (pwa/response-cache.js) does not keep it."""
         database, name = (tilde_decode(unquote(part)) for part in path.split("/"))
         name = name.rsplit(".", 1)[0]  # a format; a dot in a name is tilde-encoded (~2E)
-        return await stored_queries.get_query(self.ds, database, name) is not None
+        db = self.ds.databases.get(database)
+        is_view = db is not None and name in await db.view_names()
+        return is_view or await stored_queries.get_query(self.ds, database, name) is not None
 
     async def handle(self, method: str, url: str, headers: list, body) -> Reply:
         """The whole answer to one request (see stream)."""
@@ -103,7 +105,7 @@ async def start(base_url: str, build_id: str, internal: str | None = None, sql_t
     database (stored queries and the like), kept across starts; None keeps it in memory. sql_time_limit_ms: the
     owner's choice, None for SQL_TIME_LIMIT_MS.
     """
-    ds = Datasette(
+    ds = AppDatasette(
         [],
         internal=internal,
         version_note=f"datasette-pwa build {build_id}",

@@ -11,9 +11,12 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.utils import tilde_encode
 
+from .foreign_keys import all_foreign_keys
 from .formats import suffix_of
 from .plugin.history import RecordedDatabase, move_history
 from .plugin.scripts import ScriptDatabase
+from .standalone import check_file as check_file  # the worker calls these through this module
+from .standalone import copy_file as copy_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite's quick_check reads every page: 2.7 s of a 1.7 GB import. Files up to this size get it (under half a second);
@@ -122,8 +125,13 @@ async def refresh(ds: Datasette) -> None:
 
 
 def names(ds: Datasette) -> list[str]:
-    """Every name Datasette serves, _memory included, so a new database never takes one."""
-    return list(ds.databases)
+    """Every name Datasette serves, _memory included, and those set aside, so a new database never takes one."""
+    return [*ds.databases, *ds.set_aside]
+
+
+def set_aside(ds: Datasette) -> dict[str, str]:
+    """The library's databases that SQLite cannot read: {name: why}, for the sidebar (standalone.py)."""
+    return dict(ds.set_aside)
 
 
 class LibraryDatabase(RecordedDatabase, ScriptDatabase):
@@ -134,6 +142,9 @@ class LibraryDatabase(RecordedDatabase, ScriptDatabase):
     async def execute_write(self, sql, params=None, block=True, **kwargs):
         kwargs.setdefault("time_limit_ms", self.ds.setting("sql_time_limit_ms"))
         return await super().execute_write(sql, params, block, **kwargs)
+
+    async def get_all_foreign_keys(self):
+        return await self.execute_fn(all_foreign_keys)  # foreign_keys.py: Datasette's fails on some real files
 
 
 class CrossDatabase(Database):
@@ -188,8 +199,9 @@ async def attached_table_columns(ds: Datasette) -> dict[str, list[str]]:
     return columns
 
 
-async def add(ds: Datasette, *databases: tuple[str, str], read_only: bool = False) -> None:
+async def add(ds: Datasette, *databases: tuple[str, str], read_only: bool = False) -> dict[str, str]:
     """Serve each (name, path); one catalog refresh for all of them, which matters at start with many databases.
+    Returns {name: why it cannot be opened} for those SQLite cannot read, which are set aside (standalone.py).
 
     read_only: the files are the user's own, opened in place (pwa/file-fs.js): Datasette opens them immutable (no
     journal, no locks, nothing written) and offers no writes."""
@@ -199,13 +211,16 @@ async def add(ds: Datasette, *databases: tuple[str, str], read_only: bool = Fals
             # Datasette hashes an immutable file whole (sha256) for its colour and ETag: 22.9 s before a 1.7 GB file
             # opened in place showed its first page. "" is no hash: the colour comes from the name, and no ETag.
             database.cached_hash = ""
+        ds.set_aside.pop(name, None)
         ds.add_database(database, name=name)
-    follow_library(ds)
     # Datasette refreshes its table catalog at most once a second; the next page must list the new tables.
     await ds.refresh_schemas(force=True)
+    follow_library(ds)  # once those SQLite cannot read are set aside: _memory attaches only the others
+    return {name: ds.set_aside[name] for name, _ in databases if name in ds.set_aside}
 
 
 async def remove(ds: Datasette, name: str) -> None:
+    ds.set_aside.pop(name, None)
     if name in ds.databases:
         ds.remove_database(name)
     follow_library(ds)  # before the worker closes the file, which _memory has attached

@@ -46,6 +46,31 @@ def crossdb_completion(template, database, datasette):
     return inner
 
 
+# Where Datasette keeps HTML that its pages render as it is (|safe): stored queries' descriptions and metadata.
+# Datasette's own forms write plain descriptions only, and the app writes no metadata: HTML there came from a script
+# that reached the internal database before scripts were confined to their own database (sql_guard.py), and could
+# carry a button the shell acts on. Dropped at every start.
+LIVE_MARKUP = {
+    "queries": "update queries set description_html = null where description_html is not null",
+    **{
+        table: f"delete from {table} where key = 'description_html'"
+        for table in ("metadata_instance", "metadata_databases", "metadata_resources", "metadata_columns")
+    },
+}
+
+
+@hookimpl(specname="startup")
+def no_live_markup(datasette):
+    async def inner():
+        internal = datasette.get_internal_database()
+        tables = set(await internal.table_names())  # none yet on a first start
+        for table, sql in LIVE_MARKUP.items():
+            if table in tables:
+                await internal.execute_write(sql)
+
+    return inner
+
+
 @hookimpl
 def actor_from_request(datasette, request):
     # The service worker relays only requests from this app's own pages, so whoever sends one is the
