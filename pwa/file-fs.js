@@ -69,6 +69,14 @@ function chunk(node, index) {
     const start = index * CHUNK;
     reader ??= new FileReaderSync();
     bytes = io(() => new Uint8Array(reader.readAsArrayBuffer(node.file.slice(start, start + CHUNK))));
+    // Fewer bytes than the File's size promises is an error too, else the read loop below would wait for ever for
+    // bytes that never come. (Measured: Chromium and Firefox raise NotReadableError instead for a file truncated on
+    // disk, its mtime kept or not, and for a /sys file whose stat size exceeds its content; WebKitGTK gives that one
+    // its real size. Nothing here reads short, but nothing promises it.)
+    if (bytes.length < Math.min(CHUNK, node.file.size - start)) {
+      console.warn(`file-fs: ${node.name} read short at ${start}: it changed on disk`);
+      throw new FS.ErrnoError(EBADF);
+    }
     if (node.chunks.size >= KEPT_CHUNKS) node.chunks.delete(node.chunks.keys().next().value);
   }
   node.chunks.set(index, bytes);

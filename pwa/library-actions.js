@@ -1,15 +1,17 @@
 // What the user does with the library: open files, create, rename, remove, check; open-url.js opens files from the
 // web, saving.js saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this
 // side asks questions, shows progress and reports.
-import { storageState } from "./about.js";
+import { refreshStorage } from "./about.js";
+import { databaseActions } from "./database-actions.js";
+import { forgive } from "./crash-counts.js";
 import { formatBytes, roomLeft } from "./bytes.js";
-import { isDataFile, isScript } from "./opening.js";
+import { isDataFile, isScript, scriptOpening } from "./opening.js";
+import { withProgress } from "./copying.js";
 import { LIBRARY } from "./protocol.js";
 import * as ui from "./library-view.js";
-import { download, save, saveAs } from "./saving.js";
 /** @import { Runtime } from "./runtime.js" */
-/** @import { DatabaseAction } from "./library-view.js" */
-/** @import { Database, ImportProgressMessage } from "./protocol.js" */
+/** @import { DatabaseAction, Question } from "./library-view.js" */
+/** @import { Database } from "./protocol.js" */
 
 let nextImport = 1;
 /** A new import id: it names a copy into the library, for its progress and its Cancel (protocol.js). */
@@ -48,29 +50,23 @@ export class LibraryActions {
      * What the sidebar offers for each database: its button, the button's tooltip, when it is offered, what it does.
      * @type {DatabaseAction[]}
      */
-    this.databaseActions = [
-      { label: "Save", hint: (db) => `Save back to ${db.source.name} (Ctrl+S)`, when: (db) => db.canSaveBack,
-        run: (db) => save(this, db.name) },
-      { label: "Allow…", hint: (db) => `Let the app read ${db.source.name} again`, when: (db) => Boolean(db.waiting),
-        run: (db) => this.allow(db) },
-      { label: "Copy into library", hint: () => "Copy it into the app's storage, where it can be changed",
-        when: (db) => db.inPlace && !db.waiting, run: (db) => this.copyIn(db) },
-      { label: "Save as…", hint: () => "Save a copy to a file", when: (db) => !db.inPlace, run: (db) => saveAs(this, db.name) },
-      { label: "Download", hint: () => "Download a copy", when: (db) => !db.inPlace, run: (db) => download(this, db.name) },
-      { label: "Rename", hint: () => "Rename", when: (db) => !db.waiting, run: (db) => this.rename(db.name) },
-      { label: "Publish…", hint: () => "Copy its tables to a Datasette server", when: (db) => !db.waiting,
-        run: (db) => this.showPage(`${db.url}/-/publish`) },
-      { label: "Pull…", hint: () => "Copy a table from a Datasette server into it", when: (db) => !db.inPlace,
-        run: (db) => this.showPage(`${db.url}/-/pull`) },
-      { label: "Check", hint: () => "Run SQLite's integrity check", when: (db) => !db.waiting, run: (db) => this.check(db.name) },
-      { label: "Remove", hint: () => "Remove from the library", run: (db) => this.remove(db) },
-    ];
+    this.databaseActions = databaseActions(this);
+    /** Told the library each time it is listed (shell.js: the welcome follows it). @type {(dbs: Database[]) => void} */
+    this.onListed = () => {};
   }
 
   async refresh() {
     this.databases = await this.runtime.call(LIBRARY.LIST);
-    ui.showLibrary(this.databases, (db) => (db.waiting ? this.allow(db) : this.showPage(db.url)), this.databaseActions);
-    ui.showStorage(await storageState(this.runtime));
+    ui.showLibrary(this.databases, (db) => this.#openFromSidebar(db), this.databaseActions);
+    await refreshStorage(this.runtime);
+    this.onListed(this.databases);
+  }
+
+  /** A database's name clicked in the sidebar: its page, or why it cannot be shown. */
+  #openFromSidebar(db) {
+    if (db.problem) ui.notice(`${db.name} can't be opened: ${db.problem}`, "error");
+    else if (db.waiting) this.allow(db);
+    else this.showPage(db.url);
   }
 
   /** The library's database that the Datasette page at path (e.g. "/ds/fixtures/items?_sort=id") belongs to, if any. */
@@ -91,17 +87,20 @@ export class LibraryActions {
   }
 
   /**
-   * Buttons on a Datasette page that run one of the sidebar's actions (plugin/read_only.py): data-library-action
-   * names the action by its label, data-database the database.
+   * A button on a Datasette page that runs a library action: plugin/read_only.py's "Copy into library" on the pages of
+   * a database opened in place (data-library-action names the action, data-database the database). HTML from the
+   * data can reach a page too (a stored query's description_html), so that is the only one: the action, for the
+   * database the page belongs to, in place. Any other such button is disabled.
    * @param {Document} page
    */
   bindPageActions(page) {
+    const path = page.location.pathname;
+    const db = this.databases.find((d) => d.inPlace && !d.waiting && (path === d.url || path.startsWith(`${d.url}/`)));
     for (const button of page.querySelectorAll("button[data-library-action]")) {
       const { libraryAction, database } = /** @type {HTMLElement} */ (button).dataset;
-      const action = this.databaseActions.find((a) => a.label === libraryAction);
-      const db = this.databases.find((d) => d.name === database);
-      if (action && db) button.addEventListener("click", () => action.run(db));
-      else /** @type {HTMLButtonElement} */ (button).disabled = true; // the database left the library meanwhile
+      const allowed = db && libraryAction === "Copy into library" && database === db.name;
+      if (allowed) button.addEventListener("click", () => this.copyIn(db));
+      else /** @type {HTMLButtonElement} */ (button).disabled = true;
     }
   }
 
@@ -184,12 +183,13 @@ export class LibraryActions {
 
   /**
    * Ask where a data file goes (unless ask is false: a new database), import it with progress, and report
-   * skipped rows; returns {url} or null. A SQL script runs in the database instead of becoming one table.
+   * skipped rows; returns {url} or null. A SQL script runs in the database instead of becoming one table, and always
+   * asks first, however it came (a link too): it runs statements the user has not seen.
    */
   async importData(file, ask = true) {
     const script = isScript(file.name);
     const stem = file.name.replace(/\.[^.]*$/, "");
-    const answer = !ask ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file.name, stem, script));
+    const answer = !ask && !script ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file, stem, script));
     if (!answer) return null;
     const result = await this.copying(newImportId(), file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text ?? stem);
     if (result) {
@@ -200,14 +200,20 @@ export class LibraryActions {
     return result;
   }
 
-  /** The import dialog: into which database, and (for rows) which table. */
-  async #importQuestion(fileName, stem, script) {
+  /**
+   * The import dialog: into which database, and (for rows) which table; a script's shows its size and first lines.
+   * @returns {Promise<Question>}
+   */
+  async #importQuestion(file, stem, script) {
     const databases = await this.runtime.call(LIBRARY.LIST);
-    const into = { choices: [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))],
-      choiceLabel: "Into database", buttons: [{ label: script ? "Run" : "Import", value: "import" }] };
-    return script
-      ? { title: `Run ${fileName}`, message: "Its statements run in one transaction: all of them, or none if one fails.", ...into }
-      : { title: `Import ${fileName}`, message: "Its rows become a table. Types (numbers, text) are detected.", input: stem, inputLabel: "Table name", ...into };
+    const choices = [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))];
+    if (script) {
+      return { title: `Run ${file.name}`, choices, choiceLabel: "The database it changes", buttons: [{ label: "Run", value: "import" }],
+        message: `A SQL script (${formatBytes(file.size)}). Its statements run in one transaction in the database below: all ` +
+          "of them, or none if one fails. It begins:", preformatted: await scriptOpening(file) };
+    }
+    return { title: `Import ${file.name}`, message: "Its rows become a table. Types (numbers, text) are detected.", input: stem,
+      inputLabel: "Table name", choices, choiceLabel: "Into database", buttons: [{ label: "Import", value: "import" }] };
   }
 
   async create() {
@@ -233,7 +239,20 @@ export class LibraryActions {
         : "Its copy in this app is deleted. The original file, if it came from one, is not touched.",
       buttons: [{ label: "Remove", value: "remove" }],
     });
-    if (answer) await this.attempt(() => this.runtime.call(LIBRARY.REMOVE, db.name));
+    if (answer) await this.attempt(async () => {
+      await this.runtime.call(LIBRARY.REMOVE, db.name);
+      forgive(db.name);
+    });
+  }
+
+  /** Open a database that could not be opened, again (its crashes are forgiven: crash-counts.js). */
+  async retry(name) {
+    forgive(name);
+    await this.attempt(async () => {
+      const db = await this.runtime.call(LIBRARY.RETRY, name);
+      if (db.problem) ui.notice(`${name} still can't be opened: ${db.problem}`, "error");
+      else this.showPage(db.url);
+    });
   }
 
   async check(name) {
@@ -245,23 +264,11 @@ export class LibraryActions {
   }
 
   /**
-   * Call a worker method that copies a file (its first argument is importId) with a progress row and Cancel.
-   * Its error becomes a notice; returns its result, or null.
+   * Call a worker method that copies a file (its first argument is importId) with a progress row and Cancel
+   * (copying.js); its error becomes a notice. Returns its result, or null.
    */
-  async copying(importId, name, size, method, ...args) {
-    const progress = ui.showImport(name, size, () => this.runtime.call(LIBRARY.CANCEL_IMPORT, importId));
-    const onProgress = (/** @type {CustomEvent<ImportProgressMessage>} */ { detail }) =>
-      detail.importId === importId && progress.update(detail.loaded, detail.total);
-    this.runtime.addEventListener("import-progress", onProgress);
-    try {
-      return await this.runtime.call(method, importId, ...args);
-    } catch (error) {
-      ui.notice(error.message, "error");
-      return null;
-    } finally {
-      this.runtime.removeEventListener("import-progress", onProgress);
-      progress.done();
-    }
+  copying(importId, name, size, method, ...args) {
+    return withProgress(this.runtime, importId, name, size, method, ...args);
   }
 
   /** Run an action, show its error as a notice, and refresh the library either way. */

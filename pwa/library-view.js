@@ -49,13 +49,14 @@ export function showLibrary(databases, open, actions) {
   $("library-empty").hidden = databases.length > 0;
   $("library").replaceChildren(
     ...databases.map((db) => {
-      const origin = db.waiting ? `in place: ${db.source.name} · waiting for your permission to read it`
+      const origin = db.problem ? `can't be opened: ${db.problem}`
+        : db.waiting ? `in place: ${db.source.name} · waiting for your permission to read it`
         : db.inPlace ? `in place, read-only: ${db.source.name}` : db.source ? `from ${db.source.name}` : "new";
       const buttons = actions.filter(({ when }) => !when || when(db)).map(({ label, hint, run }) =>
         el("button", { type: "button", textContent: label, title: hint(db), onclick: () => run(db), ariaLabel: `${label} ${db.name}` }));
       return el(
         "li",
-        { className: "library-item", dataset: { name: db.name } },
+        { className: db.problem ? "library-item library-problem" : "library-item", dataset: { name: db.name } },
         el("button", { type: "button", className: "library-name", textContent: db.name, onclick: () => open(db) }),
         el("span", { className: "library-meta muted", textContent: `${formatBytes(db.size)} · ${origin} · changed ${ago(db.changed)}` }),
         el("span", { className: "library-actions" }, ...buttons),
@@ -129,6 +130,7 @@ export function describeStorage({ memoryOnly, usage, quota, persisted }) {
  * @typedef {object} Question
  * @property {string} title
  * @property {string} [message]
+ * @property {string} [preformatted] text shown as it is, lines kept, in a fixed-width font (a script's first lines)
  * @property {string} [input]
  * @property {{label: string, value: string}[]} [choices]
  * @property {{label: string, value: string}[]} buttons
@@ -143,7 +145,7 @@ export function describeStorage({ memoryOnly, usage, quota, persisted }) {
  * @param {Question} question
  * @returns {Promise<{value: string, text: string, choice: string | undefined} | null>}
  */
-export function ask({ title, message, input, choices, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
+export function ask({ title, message, preformatted, input, choices, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
   const field = input === undefined ? null : el("input", { type: "text", value: input, required: true });
   const select = choices ? el("select", {}, ...choices.map((c) => el("option", { value: c.value, textContent: c.label }))) : null;
   const dialog = el(
@@ -154,6 +156,7 @@ export function ask({ title, message, input, choices, buttons, inputLabel = "Nam
       { method: "dialog" },
       el("h2", { textContent: title }),
       ...(message ? [el("p", { textContent: message })] : []),
+      ...(preformatted ? [el("pre", { className: "dialog-text", textContent: preformatted })] : []),
       ...(select ? [el("label", { className: "dialog-field" }, el("span", { textContent: choiceLabel }), select)] : []),
       ...(field ? [el("label", { className: "dialog-field" }, el("span", { textContent: inputLabel }), field)] : []),
       el(
@@ -173,5 +176,23 @@ export function ask({ title, message, input, choices, buttons, inputLabel = "Nam
     });
     dialog.showModal();
     field?.select();
+  });
+}
+
+/**
+ * A box that only informs: its text (lines kept) and one Close button. Resolves once closed.
+ * @param {string} title @param {string} text
+ */
+export function inform(title, text) {
+  const dialog = el(
+    "dialog",
+    { className: "dialog" },
+    el("form", { method: "dialog" }, el("h2", { textContent: title }), el("p", { textContent: text }),
+      el("div", { className: "dialog-buttons" }, el("button", { value: "close", textContent: "Close", className: "primary" }))),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.remove()));
+    dialog.showModal();
   });
 }

@@ -88,3 +88,15 @@ const endsWithOneOf = (suffixes, fileName) => suffixes.some((suffix) => fileName
 export const isDataFile = (fileName) => endsWithOneOf(FORMATS.dataSuffixes, fileName);
 /** A script of SQL statements (a dump): it makes its own tables, so no table name is asked. */
 export const isScript = (fileName) => endsWithOneOf(FORMATS.scriptSuffixes, fileName);
+
+// What the dialog before a script runs shows of it (library-actions.js): its first lines, each cut to a line's width.
+const OPENING_LINES = 12;
+const LINE_CHARACTERS = 160;
+
+/** The first lines of a SQL script, as plain text; "…" where a line or the file goes on. */
+export async function scriptOpening(file) {
+  const bytes = OPENING_LINES * LINE_CHARACTERS * 4; // enough for that many lines of 4-byte characters
+  const lines = (await file.slice(0, bytes).text()).replace(/\r?\n$/, "").split(/\r?\n/);
+  const shown = lines.slice(0, OPENING_LINES).map((line) => (line.length > LINE_CHARACTERS ? `${line.slice(0, LINE_CHARACTERS)}…` : line));
+  return shown.join("\n") + (lines.length > OPENING_LINES || file.size > bytes ? "\n…" : "");
+}

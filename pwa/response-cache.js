@@ -1,15 +1,24 @@
 // Repeat views (issue 15): the worker answers a GET it has answered before from memory, without Python, when nothing
 // the page shows can have changed since. (Datasette's static files the service worker keeps: sw.js staticFile.)
-// A page of the databases (home, database, table, row: not a query, a stored query or a table page with ?_where=,
-// whose SQL may be random() or now(), and which the history records) is kept with a stamp of everything it could show:
+// A page of the databases (home, database, table, row: not a query, a stored query, a view or a table page with
+// ?_where=, whose SQL may be random() or now(), and which the history records) is kept, by its URL, Accept and the
+// cookies Datasette reads with it (its flash messages: exchange.py's CookieJar), with a stamp of everything it could
+// show:
 // - the state of the library's files (counters.js: each one's SQLite change counter), Datasette's internal database
 //   among them;
 // - a generation the worker bumps for every other request, library call and setting (_memory, the library's own
 //   list and the settings have no counter).
 // The stamp is taken before Datasette draws the page: a write while it draws leaves the entry stale, never served.
+// An answer that sets a cookie is not kept: it changed what the next one shows (a page showing a message clears it).
 import { COUNTER_AT, COUNTER_LENGTH, libraryState } from "./counters.js";
 import { lib, MOUNT } from "./library.js";
 /** @import { HeaderList, RequestMessage } from "./protocol.js" */
+
+/**
+ * What this module uses of datasette_pwa.App (a Pyodide proxy; its attributes are proxies to destroy).
+ * @typedef {{is_stored_query: (path: string) => Promise<boolean>,
+ *   jar: {cookies: {destroy: () => void}, destroy: () => void}}} App
+ */
 
 const MAX_BODY = 4 << 20; // bigger answers are streamed anyway
 const MAX_TOTAL = 64 << 20;
@@ -62,7 +71,25 @@ function filesNow() {
   return libraryState(files);
 }
 
-const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLowerCase() === "accept")?.[1] ?? ""}`;
+/**
+ * What a page is kept by: its URL, the Accept header, and the cookies Datasette will read with it (app.jar: the
+ * browser's cookies for Datasette, which the worker keeps since a service worker cannot).
+ * @param {RequestMessage} request
+ * @param {App} app
+ */
+function keyOf({ url, headers }, app) {
+  const accept = headers.find(([name]) => name.toLowerCase() === "accept")?.[1] ?? "";
+  const jar = app.jar;
+  const cookies = jar.cookies;
+  try {
+    return JSON.stringify([url, accept, String(cookies)]); // Python's str() of the dict: every name and value
+  } finally {
+    cookies.destroy();
+    jar.destroy();
+  }
+}
+
+const setsCookie = (headers) => headers.some(([name]) => name.toLowerCase() === "set-cookie");
 
 /**
  * {hit, keep, cacheable, files}: hit is the kept answer to request if it is still current ({status, headers, body},
@@ -72,14 +99,14 @@ const keyOf = ({ url, headers }) => `${url} ${headers.find(([name]) => name.toLo
  * (for a hit, the one it came from), or null.
  * @param {RequestMessage} request
  * @param {string} baseUrl
- * @param {{is_stored_query: (path: string) => Promise<boolean>}} app datasette_pwa.App
+ * @param {App} app
  * @returns {{hit: object | null, keep: (answer: object) => Promise<Entry | null>, cacheable: boolean,
  *   files?: string}}
  */
 export function lookup(request, baseUrl, app) {
   const path = pagePath(request, baseUrl);
   if (path === null) return { hit: null, keep: async () => null, cacheable: false };
-  const key = keyOf(request);
+  const key = keyOf(request, app);
   const files = filesNow();
   const now = `${generation} ${files}`;
   const entry = kept.get(key);
@@ -95,9 +122,9 @@ export function lookup(request, baseUrl, app) {
     cacheable: true,
     files,
     keep: async ({ status, headers, body }) => {
-      if (status !== 200 || body.byteLength > MAX_BODY) return null;
+      if (status !== 200 || body.byteLength > MAX_BODY || setsCookie(headers)) return null;
       const entry = { stamp: now, status, headers, body: body.slice(0), nonceAt: nonceOffsets(headers, body) };
-      // "db/name" is a table's page or a stored query's: Datasette knows which.
+      // "db/name" is a table's page, a view's or a stored query's: Datasette knows which.
       if (path.split("/").length === 2 && (await app.is_stored_query(path))) return null;
       store(key, entry);
       return entry;

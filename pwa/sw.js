@@ -18,8 +18,12 @@ const PRECACHE_BYTES = globalThis.PRECACHE_BYTES ?? 0;
 // build, the old ones dropped on activation.
 const STATIC_CACHE = `datasette-static-${globalThis.BUILD_ID}`;
 
-// Requests Datasette treats as reads; any other method must come from this app's own pages.
+// Requests Datasette treats as reads; others, and those that put a page in a frame, must come from the app's own pages.
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const FRAMES = new Set(["iframe", "frame", "object", "embed"]);
+// A window that closes sends no word (MessagePort has no close event in every engine): while an answer streams, the
+// window sending it is looked for this often, and once it is gone the stream fails (within the minute issue 23 allows).
+const OWNER_CHECK_MS = 10_000;
 
 // This service worker's global scope, as TypeScript knows it: its WebWorker lib types `self` as any worker's.
 const sw = /** @type {ServiceWorkerGlobalScope & typeof globalThis} */ (self);
@@ -55,8 +59,8 @@ sw.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (url.origin !== sw.location.origin) return;
   if (url.pathname === savedViewsPath) {
-    event.respondWith(savedViews.answer(event.request, globalThis.BUILD_ID));
-    return;
+    const answer = () => savedViews.answer(event.request, globalThis.BUILD_ID);
+    return event.respondWith(fromThisApp(event).then((ok) => (ok ? answer() : refuse())));
   }
   if (!url.pathname.startsWith(dsPrefix)) return;
   // A top-level visit to a Datasette URL (bookmark, reload, new window) gets the shell, which shows it in its frame.
@@ -73,19 +77,22 @@ sw.addEventListener("fetch", (event) => {
 });
 
 /**
- * Datasette sees every relayed request as the local owner's, so a write must come from this app: a fetch from
- * one of its pages, or a form navigation whose referrer is this origin. A page on another site cannot forge either.
+ * Datasette sees every relayed request as the local owner's, so a write must come from this app: a fetch from one of
+ * its pages, or a form navigation whose referrer is one, inside the app's scope (the origin may be shared with other
+ * projects' pages). A page framed by another project's page could be driven by its scripts, so a frame's navigation
+ * needs that referrer too: frame-ancestors cannot say so, as CSP matches the framing pages' origins alone (CSP Level
+ * 3; measured in Chromium: a policy naming the scope's path refused the app's own frame).
  */
 async function fromThisApp(event) {
-  if (SAFE_METHODS.has(event.request.method)) return true;
-  const client = event.clientId ? await sw.clients.get(event.clientId) : null;
-  const source = client ? client.url : event.request.referrer;
-  return URL.canParse(source) && new URL(source).origin === sw.location.origin;
+  const { method, destination, referrer, mode } = event.request;
+  if (SAFE_METHODS.has(method) && !FRAMES.has(destination)) return true;
+  // A navigation's clientId is not who started it (measured in Chromium: the document the frame showed before, which
+  // may be the app's own after any earlier navigation there), so its referrer tells.
+  const client = mode !== "navigate" && event.clientId ? await sw.clients.get(event.clientId) : null;
+  return (client ? client.url : referrer).startsWith(sw.registration.scope);
 }
 
-function refuse() {
-  return errorPage(403, "Refused", "Only this app's own pages can change your databases.");
-}
+const refuse = () => errorPage(403, "Refused", "Only this app's own pages can change your databases or show its pages.");
 
 // Nothing fails silently: an error here that no response reported reaches every window's status bar.
 for (const kind of ["error", "unhandledrejection"]) {
@@ -99,11 +106,8 @@ for (const kind of ["error", "unhandledrejection"]) {
 }
 
 sw.addEventListener("activate", (event) => {
-  event.waitUntil(
-    caches.keys().then((names) =>
-      Promise.all(names.filter((n) => n.startsWith("datasette-static-") && n !== STATIC_CACHE).map((n) => caches.delete(n))),
-    ),
-  );
+  const old = (names) => names.filter((n) => n.startsWith("datasette-static-") && n !== STATIC_CACHE);
+  event.waitUntil(caches.keys().then((names) => Promise.all(old(names).map((n) => caches.delete(n)))));
 });
 
 /** A Datasette or plugin static file: from the cache, else relayed once and kept. */
@@ -125,8 +129,8 @@ async function shellPage(/** @type {Request} */ request) {
  * The shell's index.html as visited at url: its base set to the app's scope, so its relative URLs work at any depth;
  * its saved view's frame already pointed at the view of the page it opens (saved-views.js), so that is asked for as the
  * HTML is parsed; and a policy that no other origin may frame it (a meta tag cannot say that): a page of another site
- * or port must not drive it, e.g. frame `?url=…` and have the user click Open. shell.js refuses the uncontrolled first
- * load.
+ * or port must not drive it, e.g. frame `?url=…` and have the user click Open. shell.js itself refuses to run in any
+ * frame, on the uncontrolled first load too.
  * @param {Response} response index.html
  * @param {string} url
  */
@@ -156,25 +160,21 @@ async function findShell() {
 /** Ask every app window whether it owns the library; the id of the one that does, or null. */
 async function askWindows() {
   const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const answers = windows.map(
-    (client) =>
-      new Promise((resolve) => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = ({ data }) => resolve(data ? client.id : null);
-        setTimeout(() => resolve(null), 1000); // a window still loading answers later, on a next round
-        client.postMessage({ type: MSG.WHO_OWNS }, [channel.port2]);
-      }),
-  );
+  const answers = windows.map((client) => new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = ({ data }) => resolve(data ? client.id : null);
+    setTimeout(() => resolve(null), 1000); // a window still loading answers later, on a next round
+    client.postMessage({ type: MSG.WHO_OWNS }, [channel.port2]);
+  }));
   return (await Promise.all(answers)).find(Boolean) ?? null;
 }
 
 /** Send the request to the Datasette worker and turn its answer into a real Response. */
 async function relay(request) {
   const body = ["GET", "HEAD"].includes(request.method) ? null : await request.arrayBuffer();
-  let reply;
-  let port;
+  let reply, port, shell;
   do {
-    const shell = await findShell();
+    shell = await findShell();
     if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
     [reply, port] = await ask(shell, request, body?.slice(0));
     if (reply.notOwner) ownerId = null; // it handed the library to another window since
@@ -182,10 +182,11 @@ async function relay(request) {
   if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
   const nullBody = reply.status === 304 || reply.status === 204;
   if (nullBody || !reply.more) port.close();
-  return new Response(nullBody ? null : reply.more ? streamed(reply, port) : reply.body, {
-    status: reply.status,
-    headers: reply.headers,
-  });
+  const content = nullBody ? null : reply.more ? streamed(reply, port, shell.id) : reply.body;
+  const headers = new Headers(reply.headers);
+  // Datasette's table and row pages say "no-referrer": kept for other sites, not for the app's own (fromThisApp).
+  if (headers.has("referrer-policy")) headers.set("referrer-policy", "same-origin");
+  return new Response(content, { status: reply.status, headers });
 }
 
 /**
@@ -196,16 +197,10 @@ async function relay(request) {
  * @returns {Promise<[ResponseMessage, MessagePort]>}
  */
 function ask(shell, request, body) {
+  const { method, url } = request;
+  const navigate = request.mode === "navigate";
   /** @type {RequestMessage} */
-  const message = {
-    type: MSG.REQUEST,
-    id: nextId++,
-    method: request.method,
-    url: request.url,
-    headers: [...request.headers],
-    body,
-    navigate: request.mode === "navigate",
-  };
+  const message = { type: MSG.REQUEST, id: nextId++, method, url, headers: [...request.headers], body, navigate };
   const { port1, port2 } = new MessageChannel();
   const answer = new Promise((resolve) => {
     port1.onmessage = ({ data }) => resolve(data);
@@ -223,13 +218,21 @@ function ask(shell, request, body) {
 const QUEUED_CHUNKS = 4;
 
 /**
- * The body of an answer Datasette streams: its chunks as they come, each ACKed once the reader has room for more.
+ * The body of an answer Datasette streams: its chunks as they come, each ACKed once the reader has room for more. It
+ * fails if the window answering (shellId) goes away, whether the reader is waiting for more or paused.
  * @param {ResponseMessage} reply
  * @param {MessagePort} port
+ * @param {string} shellId
  */
-function streamed(reply, port) {
+function streamed(reply, port, shellId) {
   let owed = 0; // chunks received but not yet ACKed
+  let watch;
   const ack = () => port.postMessage({ type: MSG.ACK, id: reply.id });
+  const end = () => {
+    clearInterval(watch);
+    watch = null;
+    port.close();
+  };
   return new ReadableStream(
     {
       start(controller) {
@@ -243,15 +246,20 @@ function streamed(reply, port) {
             else owed++;
             return;
           }
-          port.close();
+          end();
         };
+        watch = setInterval(async () => {
+          if ((await sw.clients.get(shellId)) || !watch) return; // there, or the stream ended meanwhile
+          controller.error(new Error("The app's window that was sending this answer closed before its end."));
+          end();
+        }, OWNER_CHECK_MS);
       },
       pull() {
         for (; owed > 0; owed--) ack();
       },
       cancel() {
         port.postMessage({ type: MSG.CANCEL, id: reply.id });
-        port.close();
+        end();
       },
     },
     { highWaterMark: QUEUED_CHUNKS },
@@ -260,16 +268,14 @@ function streamed(reply, port) {
 
 /** A readable error page for what Datasette itself cannot report. */
 function errorPage(status, title, detail) {
-  const escape = (text) =>
-    String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const html = `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font:15px system-ui,sans-serif;margin:2rem;color:#222}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}</style>
 <h1>${escape(title)}</h1><pre>${escape(detail)}</pre><p>Use <b>Restart</b> in the app's status bar to start Datasette again.</p>`;
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
-let downloaded = 0;
-let lastReport = 0;
+let downloaded = 0, lastReport = 0;
 
 /** Count bytes of each precache download as it streams, and tell the windows how far the first install is. */
 function countDownload(response) {
@@ -286,11 +292,9 @@ function countDownload(response) {
 }
 
 async function reportDownload(force) {
-  const now = Date.now();
-  if (!force && now - lastReport < 100) return;
-  lastReport = now;
-  const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
+  if (!force && Date.now() - lastReport < 100) return;
+  lastReport = Date.now();
   /** @type {PrecacheProgressMessage} */
   const message = { type: MSG.PRECACHE_PROGRESS, loaded: downloaded, total: PRECACHE_BYTES };
-  for (const w of windows) w.postMessage(message);
+  for (const w of await sw.clients.matchAll({ type: "window", includeUncontrolled: true })) w.postMessage(message);
 }

@@ -2,6 +2,7 @@
 into the app's storage: its pages, facets and search work, a write says it is read-only, and Copy into library makes a
 copy that can be changed."""
 
+import json
 import sqlite3
 
 import pytest
@@ -77,6 +78,35 @@ def test_copy_into_library_makes_a_copy_that_can_be_changed(app):
     status, _ = execute_write(app, "wild-2", "delete from birds where id = 1")
     assert status == 200
     assert query(app, "wild", "select count(*) as n from birds") == [{"n": ROWS}]
+
+
+# Buttons that name the shell's library actions, as HTML from the data could carry them onto a page (a stored query's
+# description_html did, until plugin/__init__.py cleared it). Put into each page shown with ?_planted=1 as it loads,
+# before the shell binds its buttons (an init script: Datasette's policy runs no script of the page's own).
+PLANTED = (
+    '<button type="button" data-library-action="Remove" data-database="wild">Remove wild</button>'
+    '<button type="button" data-library-action="Copy into library" data-database="wild">Copy wild</button>'
+)
+PLANT = f"""if (new URLSearchParams(location.search).has('_planted')) document.addEventListener('DOMContentLoaded',
+    () => document.body.insertAdjacentHTML('beforeend', {json.dumps(PLANTED)}));"""
+
+
+def page_buttons(app, path):
+    """{label: enabled} of the library-action buttons on the Datasette page at path (under ds/), in the frame."""
+    app.evaluate("path => { document.getElementById('frame').src = path + '?_planted=1'; }", path)
+    # The shell follows the frame's address, then binds the page's buttons, in one go once the page has loaded.
+    app.wait_for_function("page => location.href.endsWith(page)", arg=path + "?_planted=1")
+    buttons = app.frame_locator("#frame").locator("button[data-library-action]")
+    return {button.inner_text(): button.is_enabled() for button in buttons.all()}
+
+
+def test_a_page_runs_only_its_own_copy_offer(app):
+    """Only plugin/read_only.py's offer runs a library action from a page: Copy into library, for the database in
+    place that the page shows. A button naming another action, or another page's database, is disabled."""
+    app.add_init_script(PLANT)
+    offer = "copy it into the library"
+    assert page_buttons(app, "ds/wild") == {offer: True, "Remove wild": False, "Copy wild": True}
+    assert page_buttons(app, "ds/_memory") == {"Remove wild": False, "Copy wild": False}
 
 
 def test_only_databases_open_in_place(app, tmp_path):

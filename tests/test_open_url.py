@@ -3,6 +3,7 @@
 import functools
 import http.server
 import threading
+import time
 
 import pytest
 from conftest import installed_copy, launch, serve_directory, start_app, wait_ready
@@ -36,10 +37,15 @@ def files_server(tmp_path_factory):
     make_db(root / "open" / "remote.db", rows=6)
     make_db(root / "closed" / "private.db", rows=1)
     (root / "open" / "scores.csv").write_text("player,score\nAda,10\nGrace,12\n")
+    (root / "open" / "notes.sql").write_text(SCRIPT)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(CorsHandler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
+
+
+# A script whose first lines carry markup: the dialog before it runs shows them as text.
+SCRIPT = "create table notes (id integer primary key, body text);\ninsert into notes (body) values ('<b>bold</b>');\n"
 
 
 def open_url_dialog(page, url):
@@ -61,8 +67,12 @@ def test_open_a_database_from_a_url(app, files_server):
     wait_for_library(app, "remote")
     wait_for_frame(app, "/ds/remote")
     assert app.evaluate("fetch('ds/remote/items.json?_shape=array').then(r => r.json()).then(r => r.length)") == 6
-    # The downloaded file was only a way in: once imported, it is gone from the app's storage.
-    app.wait_for_function(f"({LIBRARY_FILES})().then(names => !names.some(n => n.startsWith('download-')))")
+    # The downloaded file was only a way in: once imported, it is gone from the app's storage (polled: evaluate()
+    # awaits the listing, which Playwright's wait_for_function would take as true at once).
+    deadline = time.monotonic() + 30
+    while any(name.startswith("download-") for name in app.evaluate(LIBRARY_FILES)):
+        assert time.monotonic() < deadline, "the downloaded file was kept"
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize(
@@ -174,3 +184,30 @@ def test_no_other_page_can_frame_the_app_to_open_a_url(playwright, server, insta
         context.close()
         framing_server.shutdown()
     assert not [path for path in CorsHandler.requested if "remote.db" in path]
+
+
+def test_a_link_to_a_sql_script_asks_before_it_runs(app, server, files_server):
+    """A link says the file is a script; once downloaded, it runs only on Run, after a dialog with its size, its first
+    lines (as text) and the database it changes. Open URL… asks the same, and Cancel runs nothing."""
+    url = f"{files_server}open/notes.sql"
+    open_url_dialog(app, url)
+    question = app.locator("dialog[open]")
+    question.locator("h2", has_text="Run notes.sql").wait_for()
+    question.get_by_role("button", name="Cancel").click()
+    app.goto(f"{server.url}?url={url}")
+    wait_ready(app)
+    question.locator("h2", has_text="Open a SQL script from the web?").wait_for()
+    said = question.inner_text()
+    assert "whose statements change a database of your library" in said and url in said
+    question.get_by_role("button", name="Open").click()
+    question.locator("h2", has_text="Run notes.sql").wait_for()
+    assert "A SQL script (1 KB)" in question.inner_text()
+    assert question.locator("pre").inner_text() == SCRIPT.rstrip("\n")
+    assert question.locator("pre b").count() == 0  # the markup in it is text
+    assert question.locator("select option:checked").inner_text() == "A new database “notes”"
+    assert "notes" not in library_names(app)
+    question.get_by_role("button", name="Run").click()
+    wait_for_library(app, "notes")
+    assert app.evaluate("fetch('ds/notes/notes.json?_shape=array').then(r => r.json())") == [
+        {"id": 1, "body": "<b>bold</b>"}
+    ]

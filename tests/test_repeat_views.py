@@ -102,10 +102,32 @@ STORE_QUERY = """([db, name, sql]) => fetch(`ds/${db}/-/queries/store`, {method:
 
 
 def test_sql_that_may_answer_differently_is_never_kept(app):
-    """A query, a stored query (at db/name, like a table) and a table page with SQL of its own (?_where=) may answer
-    differently each time."""
+    """A query, a stored query and a view (at db/name, like a table) and a table page with SQL of its own (?_where=)
+    may answer differently each time."""
     assert app.evaluate(STORE_QUERY, ["views", "lucky", "select random() as n"]) in (200, 201)
-    for path in ["ds/views/items?_where=random()+%3E+0", "ds/views/-/query?sql=select+random()", "ds/views/lucky"]:
+    assert execute_write(app, "views", "create view lucky_view as select random() as n")[0] == 200
+    pages = ["ds/views/items?_where=random()+%3E+0", "ds/views/-/query?sql=select+random()", "ds/views/lucky"]
+    for path in [*pages, "ds/views/lucky_view"]:
         assert not any(view(app, path)[0] for _ in range(3)), path
-    answers = {view(app, "ds/views/lucky.json?_shape=array")[2] for _ in range(3)}
-    assert len(answers) == 3  # three random numbers: each drawn afresh
+    for name in ["lucky", "lucky_view"]:
+        answers = {view(app, f"ds/views/{name}.json?_shape=array")[2] for _ in range(3)}
+        assert len(answers) == 3, name  # three random numbers: each drawn afresh
+
+
+DELETE_ROW = """([db, table, id]) => fetch(`ds/${db}/${table}/${id}/-/delete?_redirect_to_table=1`, {method: 'POST',
+    headers: {'content-type': 'application/json'}, body: '{}'}).then(r => r.json())"""
+SAVED_VIEW = "path => fetch(`saved-view?of=${encodeURIComponent(new URL(path, document.baseURI))}`).then(r => r.text())"
+
+
+def test_a_message_is_shown_once(app):
+    """Datasette's "Deleted row" message (its ds_messages cookie) is on the next page drawn, and then never again: the
+    page that shows it, which clears the cookie, is kept neither for a repeat view nor for the next start."""
+    viewed_again(app, "ds/views/items")
+    assert app.evaluate(DELETE_ROW, ["views", "items", 1])["ok"]
+    messages = app.frame_locator("#frame").locator(".message-info")
+    show_again(app, "ds/views/items")
+    assert messages.inner_text().startswith("Deleted row 1")
+    for _ in range(2):
+        show_again(app, "ds/views/items")
+        assert messages.count() == 0
+    assert "Deleted row" not in app.evaluate(SAVED_VIEW, "ds/views/items")

@@ -1,5 +1,7 @@
 """No crash, race or hostile page costs a database or stops the app (issue "Trust"), in real Chromium and OPFS."""
 
+import time
+
 import pytest
 from conftest import installed_copy, launch, start_app, wait_ready
 from helpers import (
@@ -249,6 +251,45 @@ def test_big_answers_complete_without_the_watchdog_restarting_the_worker(window,
     )
     assert query(window, "million", slow) == [{"n": 5_000_000}]
     assert not [n for n in notices(window) if "Datasette stopped" in n]
+
+
+READ_A_LITTLE = """async () => {
+    const response = await fetch('ds/stream/r.csv?_stream=on&_size=max');
+    window.reading = response.body.getReader();
+    return (await window.reading.read()).value.length;
+}"""
+# The rest of that answer: "complete", or how it failed, or "hung" if neither came within a minute.
+READ_THE_REST = """() => new Promise((resolve) => {
+    setTimeout(() => resolve('hung'), 60000);
+    (async () => { for (;;) if ((await window.reading.read()).done) return resolve('complete'); })()
+        .catch((error) => resolve(`failed: ${error}`));
+})"""
+OWNER_CHECK_S = 10  # pwa/sw.js OWNER_CHECK_MS
+
+
+def test_a_download_fails_within_a_minute_once_the_window_sending_it_closed(window, server, tmp_path):
+    """A CSV export streamed from another window's Datasette: paused by a slow reader it goes on; once that window
+    closes, it fails in the window reading it within a minute, instead of hanging for ever."""
+    open_with_input(window, [make_numbered_db(tmp_path / "stream.db", 1_000_000)])
+    wait_for_library(window, "stream")
+    owner = window.context.new_page()
+    try:
+        owner.goto(server.url)
+        owner.click("#take-over")
+        wait_ready(owner)
+        window.locator("#elsewhere").wait_for()
+        assert window.evaluate(READ_A_LITTLE) > 0
+        window.wait_for_timeout((OWNER_CHECK_S + 2) * 1000)  # paused for longer than the service worker's check
+        assert window.evaluate("window.reading.read().then((part) => !part.done)")  # still going
+        owner.close()
+        closed = time.monotonic()
+        outcome = window.evaluate(READ_THE_REST)
+        assert outcome.startswith("failed"), outcome
+        assert time.monotonic() - closed < 60
+    finally:
+        owner.close()
+        window.click("#take-over")
+        wait_ready(window)
 
 
 def change_time_limit(page, seconds):
