@@ -25,7 +25,15 @@ from selenium.webdriver.webkitgtk.service import Service as WebKitService
 
 FIREFOX = "/usr/bin/firefox-esr"
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
-MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
+
+
+def minibrowser():
+    """MiniBrowser, as the installed WebKitGTK package lists it (its folder names the machine's architecture)."""
+    listed = subprocess.run(["dpkg-query", "-L", "libwebkit2gtk-4.1-0"], capture_output=True, text=True).stdout
+    return next((line for line in listed.splitlines() if line.endswith("/MiniBrowser")), "MiniBrowser")
+
+
+MINIBROWSER = minibrowser()
 BRIDGE = Path(__file__).with_name("firefox-bridge.mjs")
 DESKTOP = (1280, 800)
 PHONE = (360, 740)

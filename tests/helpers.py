@@ -238,3 +238,14 @@ def wait_kept(page, url, timeout=30):
     while not page.evaluate(SAVED_VIEW_CURRENT, url):
         assert time.monotonic() < deadline, f"{url} was not kept for the next start"
         time.sleep(0.2)
+
+
+def wait_until(page, js, arg=None, timeout=30):
+    """Until the JavaScript function js (which may return a promise) gives something truthy; returns it. Playwright's
+    wait_for_function takes a returned promise as true at once (microsoft/playwright#29132): tests/test_code.py
+    refuses one handed to it."""
+    deadline = time.monotonic() + timeout
+    while not (found := page.evaluate(js, arg)):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {js}"
+        time.sleep(0.2)
+    return found

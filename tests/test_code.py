@@ -3,6 +3,7 @@ the JavaScript in pwa/ (checkJs, from JSDoc types), no function in pwa/ or pytho
 there longer than 300."""
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -80,3 +81,55 @@ def test_no_file_is_longer_than_300_lines():
         if f.is_file() and (n := len(f.read_text().splitlines())) > MAX_FILE_LINES
     }
     assert not long, f"split these by job: {long}"
+
+
+# JavaScript that returns a promise: a fetch, an async function, a then(), an await.
+PROMISE = re.compile(r"\basync\b|\bawait\b|\.then\(|\bfetch\(|\bnew Promise\b")
+
+
+def string_constants(trees) -> dict:
+    """Every module-level NAME = "string" of the files, by name (tests share their JavaScript as such constants)."""
+    found = {}
+    for tree in trees:
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.update({target.id: node.value.value for target in node.targets if isinstance(target, ast.Name)})
+    return found
+
+
+def text_of(node, constants) -> str:
+    """The JavaScript an argument spells, as far as it can be read: strings, f-strings, + and the shared constants."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id, "")
+    if isinstance(node, ast.JoinedStr):
+        return "".join(text_of(getattr(part, "value", part), constants) for part in node.values)
+    if isinstance(node, ast.BinOp):
+        return text_of(node.left, constants) + text_of(node.right, constants)
+    return ""
+
+
+def test_no_promise_is_handed_to_playwrights_waits():
+    """wait_for_function takes a returned promise as true at once (microsoft/playwright#29132): such a check can never
+    fail. helpers.wait_until polls a promise instead."""
+    files = [*(ROOT / "tests").glob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    trees = {path: ast.parse(path.read_text()) for path in files}
+    constants = string_constants(trees.values())
+    found = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "wait_for_function" and node.args:
+                if PROMISE.search(text_of(node.args[0], constants)):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"a promise handed to wait_for_function: {found}"
+
+
+def test_javascript_unit_tests_pass():
+    """The pure modules of pwa/ (tests/js/, node --test): what needs no browser is tested without one."""
+    result = run("node", "--test", "tests/js/")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -18,6 +18,7 @@ from helpers import (
     wait_for_frame,
     wait_for_library,
     wait_for_notice,
+    wait_until,
 )
 from playwright.sync_api import Error as PlaywrightError
 
@@ -260,9 +261,10 @@ def test_datasettes_own_create_table_and_alter_table_dialogs_work(app):
     dialog.locator(".table-alter-column-name").last.fill("height")
     dialog.locator(".table-alter-save").click()  # Review changes
     dialog.locator(".table-alter-save", has_text="Apply changes").click()
-    app.wait_for_function(
+    wait_until(
+        app,
         "() => fetch('ds/shelf/-/query.json?_shape=array&sql=' + encodeURIComponent(\"select name from "
-        "pragma_table_info('plants')\")).then(r => r.json()).then(rows => rows.some(r => r.name === 'height'))"
+        "pragma_table_info('plants')\")).then(r => r.json()).then(rows => rows.some(r => r.name === 'height'))",
     )
 
 

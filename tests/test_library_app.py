@@ -18,6 +18,7 @@ from helpers import (
     wait_for_frame,
     wait_for_library,
     wait_for_notice,
+    wait_until,
 )
 
 
@@ -54,8 +55,9 @@ def test_datasettes_own_insert_row_form_works_for_the_owner(app):
     dialog.locator("input[name='name']").fill("typed into Datasette's form")
     dialog.locator("input[name='size']").fill("4242")
     dialog.locator("button.row-edit-save").click()
-    app.wait_for_function(
-        "() => fetch('ds/fixtures/items.json?_shape=array&size=4242').then(r => r.json()).then(r => r.length === 1)"
+    wait_until(
+        app,
+        "() => fetch('ds/fixtures/items.json?_shape=array&size=4242').then(r => r.json()).then(r => r.length === 1)",
     )
 
 
@@ -309,7 +311,7 @@ def test_keyboard_shortcuts_and_about(app, tmp_path):
     app.click("#about")
     about = app.locator("dialog[open]")
     assert "App build" in about.inner_text() and "SQLite 3.39.0" in about.inner_text()
-    about.locator("button", has_text="OK").click()
+    about.locator("button", has_text="Close").click()  # a box that only informs has one button
 
 
 def test_new_rename_and_remove(app):
