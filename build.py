@@ -23,6 +23,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from build_steps.sample import write_sample
+
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
 # Built here, then swapped in for dist/ whole: a server (or a test) serving dist/ never sees half a build.
@@ -32,6 +34,8 @@ WHEELS = CACHE / "wheels"
 LOCK = ROOT / "wheels.lock"
 REQUIREMENTS = ROOT / "wheels.in"
 PYODIDE = ROOT / "node_modules" / "pyodide"
+# The welcome screen's "Try a sample database" (build_steps/sample.py; pwa/welcome.js opens it).
+SAMPLE = "sample.db"
 # Enough to run Python; Pyodide's package index and its other packages are not needed.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 # The platform Pyodide 314 wheels are built for (its ABI pyemscripten_2026_0). `lock` resolves versions with uv for
@@ -57,6 +61,7 @@ PURE_FROM_SDIST = {"markupsafe": {"CC": "/bin/false"}, "pyyaml": {"PYYAML_FORCE_
 SERVER_ONLY = ["uvicorn", "h11", "hupper", "pip", "setuptools", "asgiref"]
 SOURCES = [
     ROOT / "pwa",
+    ROOT / "build_steps",
     ROOT / "python",
     ROOT / "manifest.webmanifest",
     ROOT / "pyproject.toml",
@@ -186,6 +191,7 @@ def stage():
     shutil.rmtree(STAGE, ignore_errors=True)
     shutil.copytree(ROOT / "pwa", STAGE, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
     write_formats()
+    write_sample(STAGE / SAMPLE)
     bundle_modules()
     (STAGE / "pyodide").mkdir()
     for name in PYODIDE_FILES:
@@ -344,6 +350,7 @@ def check():
         *[f"pyodide/{n}" for n in PYODIDE_FILES],
         "site-packages/index.json",
         "site-packages/files.gz",
+        SAMPLE,
     ]:
         if required not in precached:
             problems.append(f"{required} is not precached")

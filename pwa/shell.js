@@ -5,6 +5,7 @@ import { Workbox } from "workbox-window";
 import { showAbout } from "./about.js";
 import { LibraryActions } from "./library-actions.js";
 import { ask, notice } from "./library-view.js";
+import * as crashCounts from "./crash-counts.js";
 import { askForUrl, confirmUrl } from "./open-url.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
@@ -15,6 +16,7 @@ import { bindShortcuts, jumpTo } from "./shortcuts.js";
 import { datasettePageAt, DS_PATH, MSG } from "./protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
+import { bindWelcome, firstVisit, follow } from "./welcome.js";
 /** @import { FaultMessage, FromServiceWorker, ProgressMessage } from "./protocol.js" */
 
 // Offline, a check fails quietly and costs nothing.
@@ -82,15 +84,17 @@ async function installServiceWorker() {
  */
 async function startDatasette() {
   view.showProgress("Starting Python");
-  const { versions, notices } = await runtime.start(settings.load());
+  const { versions, notices } = await runtime.start(settings.load(), crashCounts.setAside());
   navigator.serviceWorker.controller.postMessage({ type: MSG.OWNER });
   view.setVersions(versions);
   document.getElementById("about").onclick = () => showAbout(runtime, versions);
   document.getElementById("settings").onclick = () => settings.edit(runtime);
   notices.forEach((text) => notice(text, "warning"));
-  // The page first: the sidebar's library fills in while Datasette renders it.
+  // The page first: the sidebar's library fills in while Datasette renders it. A welcome shown while Python started
+  // stays if the library is empty (welcome.js), over the home page loading behind it.
   savedViewMayShow = false;
-  showPage(initialPage());
+  if (view.welcomeShown()) view.frame().src = initialPage();
+  else showPage(initialPage());
   await library.refresh();
   setLibraryEnabled(true);
   view.setStatus("Ready");
@@ -103,7 +107,8 @@ function stopDatasette() {
 }
 
 function setLibraryEnabled(enabled) {
-  for (const id of ["open-database", "new-database", "open-url", "open-in-place"]) {
+  const welcome = ["welcome-open", "welcome-new", "welcome-url", "welcome-sample"];
+  for (const id of ["open-database", "new-database", "open-url", "open-in-place", ...welcome]) {
     /** @type {HTMLButtonElement} */ (document.getElementById(id)).disabled = !enabled;
   }
 }
@@ -121,6 +126,7 @@ function acceptFiles() {
   document.getElementById("open-database").onclick = open;
   document.getElementById("new-database").onclick = () => library.create();
   document.getElementById("open-url").onclick = () => askForUrl(library);
+  bindWelcome(library, { open, create: () => library.create(), askForUrl: () => askForUrl(library) });
   document.getElementById("open-in-place").onclick = async () => {
     const items = await pickFiles(document.getElementById("file-input"));
     if (items.length) await library.open(items, { inPlace: true });
@@ -165,8 +171,9 @@ async function restart() {
   if (!ownership?.holds()) return;
   view.showProgress("Restarting Datasette");
   try {
-    view.setVersions((await runtime.start(settings.load())).versions);
+    view.setVersions((await runtime.start(settings.load(), crashCounts.setAside())).versions);
     showPage(initialPage());
+    await library.refresh();
     view.setStatus("Ready");
   } catch (error) {
     view.showFailure(error.message, restart);
@@ -183,6 +190,14 @@ function showPage(url) {
 
 const goTo = (path) => library.goTo(path);
 
+/** Whether the frame shows (or is loading) Datasette's home page. */
+function frameAtHome() {
+  const frame = view.frame();
+  const shown = frame.contentWindow?.location.href;
+  const page = shown && shown !== "about:blank" ? shown : frame.src;
+  return Boolean(page) && new URL(page).pathname === dsRoot.pathname;
+}
+
 /** Keep the address bar and title in step with the framed page. */
 function followFrame() {
   const frame = view.frame();
@@ -190,7 +205,7 @@ function followFrame() {
     const page = frame.contentWindow.location;
     if (!page.pathname.startsWith(dsRoot.pathname)) return;
     history.replaceState(null, "", page.href);
-    view.setPageTitle(frame.contentDocument.title);
+    if (!view.welcomeShown()) view.setPageTitle(frame.contentDocument.title); // the welcome hides the home page
     library.bindPageActions(frame.contentDocument);
     const path = page.pathname + page.search;
     if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), goTo);
@@ -222,12 +237,21 @@ async function main() {
   view.bindMenu();
   followFrame();
   view.showRecent(recentPages(), goTo);
+  library.onListed = (databases) => follow(databases, frameAtHome(), runtime.persistent);
+  if (firstVisit() && initialPage() === dsRoot.href) {
+    savedViewMayShow = false; // a saved view of the home page of an empty library shows nothing but _memory
+    view.showWelcome();
+  }
   runtime.addEventListener("progress", (/** @type {CustomEvent<ProgressMessage>} */ { detail }) =>
     view.showProgress(detail.stage, detail.loaded, detail.total));
-  runtime.addEventListener("crash", (/** @type {CustomEvent<{error: Error}>} */ { detail }) => {
-    notice(`Datasette stopped (${detail.error.message}) and was restarted. A page that was loading may need a reload.`, "error");
+  runtime.addEventListener("crash", (/** @type {CustomEvent<{error: Error, urls: string[], deliberate?: true}>} */ { detail }) => {
+    crashCounts.crashed(detail.urls, library.databases);
+    // A deliberate stop (runtime.interrupt) is reported by whoever asked for it.
+    if (!detail.deliberate) notice(`Datasette stopped (${detail.error.message}) and was restarted. A page that was loading may need a reload.`, "error");
     restart();
   });
+  runtime.addEventListener("answered", (/** @type {CustomEvent<{url: string}>} */ { detail }) =>
+    crashCounts.answered(detail.url, library.databases));
   showSavedView();
   try {
     const installed = installServiceWorker();

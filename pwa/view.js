@@ -9,14 +9,15 @@ const $ = (id) => document.getElementById(id);
 
 /** Show one of the main area's views: the frame or one of the panels over it. */
 function show(id) {
-  for (const view of ["frame", "saved", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
+  for (const view of ["frame", "saved", "welcome", "boot", "elsewhere", "failure"]) $(view).hidden = view !== id;
 }
 
 /** Show a boot stage; with loaded/total, a determinate bar ("4.1 MB / 13.4 MB" when bytes). A saved view stays. */
 export function showProgress(stage, loaded, total, unit = "") {
   setStatus(`${stage}…`);
   $("saved-stage").textContent = stage;
-  if (!$("saved").hidden) return;
+  $("welcome-stage").textContent = `${stage}…`;
+  if (!$("saved").hidden || !$("welcome").hidden) return;
   show("boot");
   $("boot-stage").textContent = stage;
   const bar = /** @type {HTMLProgressElement} */ ($("boot-bar"));
@@ -49,11 +50,20 @@ export function showSaved(/** @type {Date} */ savedAt) {
   performance.mark("saved view shown"); // benchmarks/ read it
 }
 
+/** The welcome (welcome.js), in place of Datasette's home page while the library is empty. */
+export function showWelcome() {
+  $("welcome-stage").textContent = "";
+  setPageTitle("");
+  show("welcome");
+}
+
+export const welcomeShown = () => !$("welcome").hidden;
+
 /** Hide boot progress and show Datasette's frame; a saved view stays until the frame has drawn the live page. */
 export function showFrame() {
   if ($("saved").hidden) return show("frame");
   $("saved-stage").textContent = "Drawing it";
-  $("frame").addEventListener("load", () => show("frame"), { once: true });
+  $("frame").addEventListener("load", () => !$("saved").hidden && show("frame"), { once: true });
 }
 
 /** Replace everything with a readable failure, and a Restart button when there is onRestart. */

@@ -236,12 +236,14 @@ def serve_directory(root):
 
 
 def wait_ready(page):
-    """Wait until the shell reports Datasette ready and its frame shows a Datasette page (in place of a saved view)."""
+    """Wait until the shell reports Datasette ready and its frame has loaded a Datasette page (in place of a saved view),
+    shown, or behind the welcome while the library is empty (pwa/welcome.js)."""
     page.wait_for_function(READY, timeout=BOOT_TIMEOUT_MS)
     assert page.locator("#failure").is_hidden(), page.text_content("#failure-detail")
     page.wait_for_function(
         "() => { const frame = document.getElementById('frame'); const doc = frame.contentDocument;"
-        " return !frame.hidden && doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete'; }"
+        " const shown = !frame.hidden || !document.getElementById('welcome').hidden;"
+        " return shown && doc?.location.pathname.includes('/ds/') && doc.readyState === 'complete'; }"
     )
     return page.frame_locator("#frame")
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -55,3 +56,18 @@ def test_the_shell_and_the_manifest_open_what_the_python_side_imports(dist):
     assert picked == set(formats.DATABASES["suffixes"]) | importers
     manifest = json.loads((dist / "manifest.webmanifest").read_text())
     assert manifest["file_handlers"][0]["accept"] == {"application/vnd.sqlite3": formats.DATABASES["suffixes"]}
+
+
+def test_the_sample_the_welcome_opens_is_built_and_has_something_for_every_feature(dist):
+    """build_steps/sample.py writes dist/sample.db; pwa/welcome.js fetches it by the same name, and its table page."""
+    import build
+
+    assert f'"{build.SAMPLE}"' in (ROOT / "pwa" / "welcome.js").read_text()
+    conn = sqlite3.connect(f"file:{dist / build.SAMPLE}?mode=ro", uri=True)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("select count(distinct park), count(*) from sightings").fetchone() == (8, 4000)
+    assert conn.execute("select count(*) from species_fts where species_fts match 'tit'").fetchone()[0] == 4
+    assert conn.execute("select count(*) from pragma_foreign_key_list('sightings')").fetchone()[0] == 1
+    assert conn.execute("select count(*) from sightings_by_month").fetchone()[0] == 12
+    conn.close()
+    assert (dist / build.SAMPLE).stat().st_size < 1_000_000

@@ -8,16 +8,10 @@ import sys
 from conftest import ROOT, launch, serve_directory, wait_ready
 from helpers import make_db, open_with_input, wait_for_library
 
-SOURCES = [
-    "build.py",
-    "pyproject.toml",
-    "package.json",
-    "package-lock.json",
-    "wheels.lock",
-    "manifest.webmanifest",
-    "pwa",
-    "python",
-]
+import build
+
+# What a build reads (build.py's own list, which decides when dist/ is out of date), and npm's manifest.
+SOURCES = [path.relative_to(ROOT).as_posix() for path in build.SOURCES] + ["package.json"]
 
 
 def build_copy(repo, site):

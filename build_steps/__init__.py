@@ -1,0 +1,1 @@
+"""The steps of build.py that are more than a few lines, one module each."""
