@@ -163,13 +163,15 @@ def test_no_other_page_can_frame_the_app_to_open_a_url(playwright, server, insta
     context, app = start_app(playwright, installed_copy(installed, tmp_path / "profile"), server.url)
     framing_server = None
     try:
-        usage = app.evaluate("navigator.storage.estimate().then(e => e.usage)")
+        files = app.evaluate(LIBRARY_FILES)
         framing, framing_server = frame_from_another_port(context, bait, tmp_path)
         framing.wait_for_timeout(3000)
         shell = framing.frames[1]
         assert shell.url.startswith("chrome-error:")  # refused by the policy
         assert library_names(app) == [] and app.locator("dialog[open]").count() == 0
-        assert app.evaluate("navigator.storage.estimate().then(e => e.usage)") == usage
+        # Nothing was downloaded into the library's storage. (Its usage in all moved by 3.9 MB once meanwhile: the
+        # app's own snapshot and saved views, written as it settles after a start.)
+        assert app.evaluate(LIBRARY_FILES) == files
     finally:
         context.close()
         framing_server.shutdown()

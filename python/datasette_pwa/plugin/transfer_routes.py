@@ -29,6 +29,7 @@ from datasette.utils.asgi import BadRequest, NotFound, PayloadTooLarge, Response
 from sqlite_utils.db import quote_identifier
 
 from .. import csp
+from ..sql_guard import BULK_TIME_LIMIT_MS, time_limit
 from .listed import listed
 from .transfer import TransferError, create_body, read_page, rows_page, store_page, table_columns
 
@@ -196,8 +197,13 @@ async def pull_rows(datasette, request):
         return refuse("The server sent the rows of its page before again (it is not moving on): stopped there.")
     if first and not replace and await db.table_exists(table):
         return Response.json({"ok": False, "exists": True, "error": f"{db.name} already has a table {table}."}, 409)
+
+    def store(conn):
+        with time_limit(conn, BULK_TIME_LIMIT_MS):  # a page of up to 64 MB is bulk work
+            return store_page(conn, table, pulled, first and replace)
+
     try:
-        rows = await db.execute_write_fn(lambda conn: store_page(conn, table, pulled, first and replace))
+        rows = await db.execute_write_fn(store)
     except TransferError as error:
         return refuse(str(error))
     except (sqlite3.Error, ValueError, OverflowError) as error:  # what SQLite makes of a page it cannot take
