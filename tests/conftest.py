@@ -226,11 +226,12 @@ def start_app(playwright, profile, url, guard=None, offline=False, args=()):
     return context, page
 
 
-def serve_directory(root):
-    """A static server (build.py's, with its MIME types) for root on a free port, in a thread; returns (url, server)."""
+def serve_directory(root, port=0):
+    """A static server (build.py's, with its MIME types) for root on port (0: a free one), in a thread; returns (url,
+    server)."""
     from build import Handler
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}/", server
 
