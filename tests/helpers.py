@@ -1,15 +1,18 @@
 """What the browser tests do as a user would: make databases, open and drop files, read what the window shows; and
 what the app's publish and pull pages do, under CPython (tests/test_transfer.py, benchmarks/transfer.py)."""
 
+import functools
 import json
 import os
 import re
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -249,3 +252,21 @@ def wait_until(page, js, arg=None, timeout=30):
         assert time.monotonic() < deadline, f"still false after {timeout} s: {js}"
         time.sleep(0.2)
     return found
+
+
+class CorsFiles(SimpleHTTPRequestHandler):
+    """Files any site may read (a link's ?url= downloads them), served quietly."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def serve_cors_files(folder):
+    """A static server of folder on 127.0.0.1 whose files other sites may read, in a thread: (url, server)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(CorsFiles, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/", server

@@ -8,13 +8,10 @@ check that fallback instead, including that it says the databases are not kept. 
 
 import base64
 import contextlib
-import functools
-import http.server
 import json
 import os
 import sqlite3
 import struct
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import engines
 import pytest
 import webkit_returning
 from conftest import serve_directory
-from helpers import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
+from helpers import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT, serve_cors_files
 
 pytestmark = [
     pytest.mark.browser,
@@ -217,17 +214,6 @@ def test_import_a_csv(booted, tmp_path):
     assert rows == [{"rowid": 1, "name": "swift", "km": 1200}, {"rowid": 2, "name": "goose", "km": 800}]
 
 
-class AnySiteHandler(http.server.SimpleHTTPRequestHandler):
-    """A file host for links with ?url=: its files may be read by other sites (CORS)."""
-
-    def end_headers(self):
-        self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 DIALOG_TITLE = "title => document.querySelector('dialog[open] h2')?.textContent === title"
 SCRIPT = "create table tides (id integer primary key, note text);\ninsert into tides (note) values ('<b>high</b>');\n"
 
@@ -239,11 +225,10 @@ def test_a_link_to_a_sql_script_asks_before_it_runs(booted, tmp_path):
     if booted.name == "webkit":
         pytest.skip("a reload empties WebKitGTK's memory-only library, which the next journeys use")
     (tmp_path / "tides.sql").write_text(SCRIPT)
-    files = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(AnySiteHandler, directory=tmp_path))
-    threading.Thread(target=files.serve_forever, daemon=True).start()
+    files_url, files = serve_cors_files(tmp_path)
     browser = booted.browser
     try:
-        browser.start_app(f"{booted.url}?url=http://127.0.0.1:{files.server_port}/tides.sql")
+        browser.start_app(f"{booted.url}?url={files_url}tides.sql")
         browser.wait_until(DIALOG_TITLE, "Open a SQL script from the web?", timeout=30)
         browser.click("dialog[open] button.primary")  # Open
         browser.wait_until(DIALOG_TITLE, "Run tides.sql", timeout=60)

@@ -30,22 +30,23 @@ insert into items_fts (rowid, name) select id, name from items;
 HOSTILE = scripts()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template") / "target.db"
+def made(path):
     with sqlite3.connect(path) as db:
         db.executescript(SCHEMA)
     db.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The database each script runs in, copied afresh for each."""
+    return made(tmp_path_factory.mktemp("template") / "target.db")
 
 
 @pytest.fixture(scope="module")
 def victim(tmp_path_factory):
-    path = tmp_path_factory.mktemp("victim") / "victim.db"
-    with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA)
-    db.close()
-    return path
+    """Another database of the library, which the scripts aim at."""
+    return made(tmp_path_factory.mktemp("victim") / "victim.db")
 
 
 @pytest.fixture(scope="module")
