@@ -59,7 +59,7 @@ export async function showAbout(runtime, versions) {
       `App build ${versions.build}`,
       `Datasette ${versions.datasette}`,
       `Pyodide ${versions.pyodide} (Python ${versions.python})`,
-      `SQLite ${versions.sqlite}`,
+      `SQLite ${versions.sqlite}${versions.sqliteNote ? ` (Pyodide's own: ${versions.sqliteNote})` : ""}`,
       "",
       `${count} database${count === 1 ? "" : "s"} in the library`,
       ui.describeStorage(storage),

@@ -59,7 +59,8 @@ export const MSG = Object.freeze({
  * @typedef {[name: string, value: string][]} HeaderList HTTP headers, in order.
  * @typedef {{sqlTimeLimitMs?: number, bulkTimeLimitMs?: number}} Settings What settings.js keeps (the SQL time limit);
  *   the worker has defaults for what is missing, and says how long a statement of bulk work may run (not a choice).
- * @typedef {{python: string, datasette: string, sqlite: string, pyodide: string, build: string}} Versions
+ * @typedef {{python: string, datasette: string, sqlite: string, sqliteNote: string | null, pyodide: string, build: string}} Versions
+ *   sqliteNote: why SQLite is not APSW's (python/datasette_pwa/sqlite3_apsw), or null.
  *
  * @typedef {object} RequestMessage
  * @property {typeof MSG.REQUEST} type

@@ -34,6 +34,8 @@ export async function startPython(buildId, mark) {
   const files = await sitePackages;
   writeSitePackages(pyodide.FS, files);
   mark("site-packages");
+  // SQLite 3.54 (APSW's) instead of Pyodide's 3.39, before anything imports sqlite3; a snapshot keeps it installed.
+  pyodide.runPython("from datasette_pwa.sqlite3_apsw import install; install()");
   const memory = await snapshotAfterWarmUp(pyodide, files);
   mark("warm-up");
   const keep = memory && (() => saveSnapshot(buildId, { memory, "site-packages": files.bytes }));

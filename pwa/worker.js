@@ -68,12 +68,7 @@ async function boot(baseUrl, settings, setAside) {
   mark("datasette");
   console.log("boot", python.restored ? "from snapshot" : "normal", JSON.stringify(marks));
   python.keep?.().catch((error) => console.warn("Could not keep the snapshot", error));
-  const versions = JSON.parse(
-    pyodide.runPython(
-      "import json, sys, sqlite3, datasette; json.dumps({'python': sys.version.split()[0], " +
-        "'datasette': datasette.__version__, 'sqlite': sqlite3.sqlite_version})",
-    ),
-  );
+  const versions = JSON.parse(pyodide.pyimport("datasette_pwa.app").versions());
   const current = { sqlTimeLimitMs: app.ds.setting("sql_time_limit_ms"),
     bulkTimeLimitMs: pyodide.pyimport("datasette_pwa.sql_guard").BULK_TIME_LIMIT_MS };
   return { versions: { ...versions, pyodide: pyodide.version, build: build.id }, notices, settings: current, persistent };

@@ -1,5 +1,9 @@
 """Shared fixtures: one built dist/, servers on free ports, one Playwright, real Debian Chromium."""
 
+# isort: off
+import sqlite_in_tests  # noqa: F401  (first: the SQLite the tests run on, before anything imports sqlite3)
+
+# isort: on
 import asyncio
 import functools
 import http.server

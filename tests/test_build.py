@@ -32,8 +32,13 @@ def test_rebuild_without_network_gives_the_same_dist(dist):
 def test_precache_holds_every_file_the_app_needs(dist):
     index = json.loads((dist / "site-packages/index.json").read_text())
     installed = {name.split("/")[0] for name, _ in index["files"]}
-    assert {"datasette-1.0a41.dist-info", "datasette_pwa", "pydantic_core"} <= installed
-    assert index["dynlibs"] == ["pydantic_core/_pydantic_core.cpython-314-wasm32-emscripten.so"]
+    assert {"datasette-1.0a41.dist-info", "datasette_pwa", "pydantic_core", "apsw"} <= installed
+    assert index["dynlibs"] == [
+        "apsw/__init__.cpython-314-wasm32-emscripten.so",
+        "pydantic_core/_pydantic_core.cpython-314-wasm32-emscripten.so",
+    ]
+    # Of APSW only its compiled module: not its shell, tests, unicode module or SQLite's extensions (build.UNUSED).
+    assert [name for name, _ in index["files"] if name.startswith("apsw/")] == [index["dynlibs"][0]]
     for server_only in ["uvicorn", "hupper", "setuptools", "asgiref"]:
         assert not any(name.startswith(server_only) for name in installed)
     sw = (dist / "sw.js").read_text()

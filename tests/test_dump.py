@@ -63,9 +63,11 @@ def make_source(path):
 def snapshot(path):
     """The schema (less root pages) and every row of every table, rowids included where there are any."""
     with sqlite3.connect(path) as db:
-        schema = sorted(db.execute("select type, name, tbl_name, sql from sqlite_master"))
+        # sqlite_stat4 is left out of dumps (plugin/dump.py): a SQLite without STAT4 could not load it.
+        schema = sorted(db.execute("select type, name, tbl_name, sql from sqlite_master where name != 'sqlite_stat4'"))
         rows = {}
-        for (name,) in db.execute("select name from sqlite_master where type = 'table'").fetchall():
+        tables = "select name from sqlite_master where type = 'table' and name != 'sqlite_stat4'"
+        for (name,) in db.execute(tables).fetchall():
             quoted = '"' + name.replace('"', '""') + '"'
             try:
                 found = db.execute(f"select rowid, * from {quoted}").fetchall()

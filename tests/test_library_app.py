@@ -310,7 +310,7 @@ def test_keyboard_shortcuts_and_about(app, tmp_path):
 
     app.click("#about")
     about = app.locator("dialog[open]")
-    assert "App build" in about.inner_text() and "SQLite 3.39.0" in about.inner_text()
+    assert "App build" in about.inner_text() and "SQLite 3.54.1" in about.inner_text()
     about.locator("button", has_text="Close").click()  # a box that only informs has one button
 
 

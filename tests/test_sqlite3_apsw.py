@@ -4,7 +4,6 @@ case runs on both, each in a directory of its own, and must give the same result
 
 import decimal
 import os
-import sqlite3 as std
 import subprocess
 import sys
 import threading
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlite_in_tests import standard as std
 
 apsw_module = pytest.importorskip("datasette_pwa.sqlite3_apsw.dbapi2")
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "python")}

@@ -3,14 +3,18 @@
 Runs unchanged under CPython (tests) and Pyodide (the app).
 """
 
+import json
+import sqlite3
+import sys
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import datasette
 from datasette import stored_queries
 from datasette.utils import tilde_decode
 
-from . import csp
+from . import csp, sqlite3_apsw
 from .exchange import CookieJar, exchange
 from .standalone import AppDatasette
 from .templates import TEMPLATES
@@ -96,6 +100,18 @@ class App:
 # Datasette stops a query after 1 s, and an execute-write after 2 s; in Pyodide SQL runs 1.05-1.7 times slower than
 # natively, and a user's own UPDATE of a big table is no runaway query. The owner changes it in the app's Settings.
 SQL_TIME_LIMIT_MS = 30_000
+
+
+def versions() -> str:
+    """What runs, as JSON for About: Python, Datasette, SQLite, and why SQLite is not APSW's if it is not."""
+    return json.dumps(
+        {
+            "python": sys.version.split()[0],
+            "datasette": datasette.__version__,
+            "sqlite": sqlite3.sqlite_version,
+            "sqliteNote": sqlite3_apsw.not_installed,
+        }
+    )
 
 
 async def start(base_url: str, build_id: str, internal: str | None = None, sql_time_limit_ms: int | None = None) -> App:

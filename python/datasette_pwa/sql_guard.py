@@ -204,12 +204,14 @@ def time_limit(conn: sqlite3.Connection, ms: int | None):
 def schema_problem(conn: sqlite3.Connection) -> str | None:
     """Why Datasette could not read conn's database as it now stands (its schema, each table's columns, foreign keys
     and indexes: what its catalog refresh reads), or None. A script that drops an FTS table's shadow table leaves a
-    schema that parses but a table that cannot be read."""
+    schema that parses but a table that cannot be read: SQLite 3.39 fails on its columns, 3.54 only on its rows."""
+    tables = "select name, sql like 'create virtual table%' from sqlite_master where type = 'table'"
     try:
-        tables = [name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")]
-        for table in tables:
+        for table, virtual in conn.execute(tables).fetchall():
             for pragma in ("table_xinfo", "foreign_key_list", "index_list"):
                 conn.execute(f"PRAGMA {pragma}({quote(table)})").fetchall()
+            if virtual:
+                conn.execute(f"select * from {quote(table)} limit 1").fetchall()
     except sqlite3.Error as error:
         return f"it would leave the database unreadable ({error})"
     return None

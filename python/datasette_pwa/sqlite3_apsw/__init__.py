@@ -31,12 +31,17 @@ not UTF-8 for a text_factory, as sqlite3 does), and its SQLite has no shared cac
 
 import sys
 
+# Why install() left the standard module in place (About says it), or None.
+not_installed: str | None = None
+
 
 def install() -> bool:
     """Make `import sqlite3` give this module; False, with nothing changed, if APSW cannot be imported."""
+    global not_installed
     try:
         from . import dbapi2
-    except ImportError:
+    except ImportError as error:
+        not_installed = f"APSW could not be loaded: {error}"
         return False
     sys.modules["sqlite3"] = dbapi2
     sys.modules["sqlite3.dbapi2"] = dbapi2  # sqlite-utils does `from sqlite3 import dbapi2`
