@@ -64,6 +64,7 @@ async function boot(baseUrl, settings, setAside) {
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl, build.id, internal, settings.sqlTimeLimitMs ?? null);
+  mark("app");
   notices.push(...(await serveLibrary(app.ds)));
   mark("datasette");
   console.log("boot", python.restored ? "from snapshot" : "normal", JSON.stringify(marks));
