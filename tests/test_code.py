@@ -133,3 +133,9 @@ def test_javascript_unit_tests_pass():
     """The pure modules of pwa/ (tests/js/, node --test): what needs no browser is tested without one."""
     result = run("node", "--test", "tests/js/")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readmes_figures_are_those_of_the_results_files():
+    """benchmarks/readme_figures.py makes the README's tables of figures from benchmarks/results/: none is typed."""
+    result = run(sys.executable, "benchmarks/readme_figures.py", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
