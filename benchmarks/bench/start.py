@@ -64,7 +64,7 @@ def fill_library(page):
     fts = "fts5" if fts5 else "fts4"
     # The app and `datasette serve` both name a database after its file: serve the same name.
     db = datagen.DATA / "run" / f"{DB}.db"
-    db.parent.mkdir(exist_ok=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(datagen.pages_db(fts), db)
     open_with_input(page, [db])
     page.locator(f"#library li[data-name='{DB}']").wait_for(timeout=120_000)
@@ -221,10 +221,11 @@ FRAME_MARKS_JS = """() => {
 }"""
 
 # When the service worker's answer to the saved view's frame began to arrive (it checked the view is current first), on
-# the shell's clock; null when it sent none (204 leaves the frame at about:blank, with no navigation entry).
+# the shell's clock; null when it sent none (204 leaves the frame at about:blank, with no navigation entry) or the
+# shell has no saved views (older builds, which ab_start.py runs).
 SAVED_VIEW_ANSWERED_JS = """() => {
-  const w = document.querySelector("#saved iframe").contentWindow;
-  const nav = w.performance.getEntriesByType("navigation")[0];
+  const w = document.querySelector("#saved iframe")?.contentWindow;
+  const nav = w?.performance.getEntriesByType("navigation")[0];
   return nav ? w.performance.timeOrigin - performance.timeOrigin + nav.responseStart : null;
 }"""
 
