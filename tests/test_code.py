@@ -136,6 +136,26 @@ def test_javascript_unit_tests_pass():
 
 
 def test_the_readmes_figures_are_those_of_the_results_files():
-    """benchmarks/readme_figures.py makes the README's tables of figures from benchmarks/results/: none is typed."""
+    """benchmarks/readme_figures.py makes the tables of figures of the README and docs/ from benchmarks/results/."""
     result = run(sys.executable, "benchmarks/readme_figures.py", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_documentations_links_lead_somewhere():
+    """Every relative link of the README and docs/ names a file that exists, and an anchor a heading there makes."""
+    broken = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists() or (anchor and anchor not in anchors(linked)):
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert broken == []
+
+
+def anchors(page):
+    """GitHub's anchors for a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M) if page.suffix == ".md" else []
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
