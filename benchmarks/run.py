@@ -10,7 +10,7 @@ static Handler, as `python3 build.py serve` does, on a free port. Then it measur
 2. Warm start: same profile, offline, server stopped, a new browser process each run, to a library database's page;
    the boot stages as the status bar shows them, the frame's navigation timing, the worker's console `boot` marks.
 3. Page latency: the same pages fetched in the app (service worker -> shell -> worker -> Datasette) and from
-   native `datasette serve` (CPython, same Datasette, same database, same plugin), both with fetch() in Chromium;
+   native `datasette serve` (CPython, same Datasette, same database, the bundled plugins without ours), both with fetch() in Chromium;
    in the app, the time spent inside the worker too (its message handlers are wrapped from outside). When the app
    stops answering, the failure is reported and the page retried in a new window (see app_latency).
 4. Large database: import a generated 1.7 GB file through the Open button, then its first table page; browser memory

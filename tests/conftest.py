@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import READY, grant_write_permission
+from helpers import READY, bundled_plugins, grant_write_permission
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +112,8 @@ class DatasetteServer(Server):
 
 # Our plugin is installed in this environment, and it makes every visitor root: the server loads no plugins.
 DATASETTE_ENV = {**os.environ, "DATASETTE_LOAD_PLUGINS": ""}
+# Native Datasette as a baseline that is not us: the plugins the app bundles, without this project's.
+NATIVE_ENV = {**os.environ, "DATASETTE_LOAD_PLUGINS": ",".join(sorted(bundled_plugins()))}
 DATASETTE_SECRET = "datasette-pwa-tests"
 
 

@@ -191,6 +191,9 @@ class Harness:
         site = self.tmp / "site"
         shutil.copytree(dist / "pyodide", site / "pyodide")
         shutil.copy(ROOT / "pwa" / "opfs-fs.js", site)
+        wheel = next((ROOT / ".cache" / "wheels").glob("apsw-*-pyemscripten_*.whl"))  # build.py fetched it
+        shutil.copy(wheel, site)
+        self.apsw_wheel = wheel.name
         for name in ("index.html", "worker.js"):
             shutil.copy(HERE / "harness" / name, site)
         self.server = serve(site)

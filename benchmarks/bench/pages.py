@@ -1,5 +1,5 @@
 """Section 3, page latency: the same pages fetched in the app (service worker -> shell -> worker -> Datasette) and from
-native `datasette serve` (CPython, same Datasette, same database, same plugin), both with fetch() in Chromium."""
+native `datasette serve` (CPython, same Datasette, same database, the bundled plugins without ours), both with fetch() in Chromium."""
 
 import dataclasses
 import statistics
@@ -7,7 +7,7 @@ import time
 import urllib.parse
 
 import datagen
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_server
+from conftest import CHROMIUM, CHROMIUM_ARGS, NATIVE_ENV, free_port, start_server
 from playwright.sync_api import Error as PlaywrightError
 
 from .common import DB, ROOT, SCAN_SQL, say, stats
@@ -178,7 +178,7 @@ def page_latency(pw, url, profile, library, warmups, n):
         requests=n,
         warmups=warmups,
         baseline=baseline,
-        baseline_name="`--setting num_sql_threads 0` (as in the app)",
+        baseline_name="`--setting num_sql_threads 0` (as in the app), the bundled plugins and not this project's",
         app=app,
         native=native,
         app_failures=failures,
@@ -297,9 +297,9 @@ def native_server(db, threads):
     settings = ["--setting", "base_url", "/ds/"]
     if threads is not None:
         settings += ["--setting", "num_sql_threads", str(threads)]
-    # --root as in the app (datasette_pwa's plugin, installed in the venv, makes every request root's).
-    command = [str(ROOT / ".venv/bin/datasette"), "serve", str(db), "--port", str(port), "--root", *settings]
-    return start_server(command, f"http://127.0.0.1:{port}/", "ds/-/versions.json")
+    # A baseline that is not us: the bundled plugins, without this project's (which makes every request root's).
+    command = [str(ROOT / ".venv/bin/datasette"), "serve", str(db), "--port", str(port), *settings]
+    return start_server(command, f"http://127.0.0.1:{port}/", "ds/-/versions.json", env=NATIVE_ENV)
 
 
 def native_latency(pw, db, urls, warmups, n):

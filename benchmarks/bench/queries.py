@@ -1,20 +1,21 @@
 """Section 5, query speed: the same SQL on the file in OPFS (the app's opfs-fs.js) vs MEMFS, in Pyodide
-(benchmarks/harness/); CPython's sqlite3 for reference."""
+(benchmarks/harness/), on the app's SQLite 3.54 (APSW's, through python/datasette_pwa/sqlite3_apsw) and on Pyodide's
+own 3.39 side by side; CPython's sqlite3 for reference."""
 
 import dataclasses
 
 import datagen
 
-from .common import SCAN_SQL, Harness, say, stats
+from .common import ROOT, SCAN_SQL, Harness, say, stats
 
 QUERIES_PY = """
 import json, random, sqlite3, time
-def bench(variants, runs):
-    # variants: {label: (path, cache_kib or None)}. Each round runs every variant in turn, so that load from
-    # elsewhere on the machine falls on all of them alike; round 0 is a warm-up (it also reads the file).
+def bench(variants, runs, modules={'sqlite3': sqlite3}):
+    # variants: {label: (path, cache_kib or None, module name)}. Each round runs every variant in turn, so that load
+    # from elsewhere on the machine falls on all of them alike; round 0 is a warm-up (it also reads the file).
     cons = {}
-    for label, (path, cache_kib) in variants.items():
-        con = cons[label] = sqlite3.connect(path)
+    for label, (path, cache_kib, module) in variants.items():
+        con = cons[label] = modules[module].connect(path)
         con.execute('pragma journal_mode=truncate')  # as the app's plugin sets on every connection
         if cache_kib:
             con.execute(f'pragma cache_size=-{cache_kib}')
@@ -37,6 +38,12 @@ def bench(variants, runs):
         con.close()
     return out
 """
+
+
+def shim_files():
+    """python/datasette_pwa/sqlite3_apsw's files, {path in the harness's Python: text}: the app's sqlite3 over APSW."""
+    folder = ROOT / "python" / "datasette_pwa" / "sqlite3_apsw"
+    return {f"sqlite3_apsw/{p.name}": p.read_text() for p in sorted(folder.glob("*.py"))}
 
 
 def queries_code():
@@ -62,14 +69,18 @@ def query_speed(pw, dist, scratch, db, runs=9):
         )
         # The last variant shows one lever: SQLite's default 2 MB page cache sends random reads to storage.
         variants = {
-            "OPFS (opfs-fs.js)": (opfs, None),
-            "MEMFS": (memfs, None),
-            "OPFS, 64 MB SQLite cache": (opfs, 65536),
+            "OPFS (opfs-fs.js)": (opfs, None, "apsw"),
+            "MEMFS": (memfs, None, "apsw"),
+            "OPFS, 64 MB SQLite cache": (opfs, 65536, "apsw"),
+            "OPFS, Pyodide's SQLite 3.39": (opfs, None, "sqlite3"),
         }
-        results = harness.call("py", queries_code() + f"json.dumps(bench({variants!r}, {runs}))")
+        harness.call("install", harness.apsw_wheel, shim_files())
+        modules = "{'sqlite3': sqlite3, 'apsw': __import__('sqlite3_apsw.dbapi2').dbapi2}"
+        results = harness.call("py", queries_code() + f"json.dumps(bench({variants!r}, {runs}, {modules}))")
     finally:
         harness.close()
     scope = {}
     exec(queries_code(), scope)
-    results.update(scope["bench"]({"CPython sqlite3, disk": (str(db), None)}, runs))
+    version = scope["sqlite3"].sqlite_version  # the tests' sqlite3 (tests/sqlite_in_tests.py): the app's SQLite
+    results.update(scope["bench"]({f"CPython, SQLite {version}, disk": (str(db), None, "sqlite3")}, runs))
     return QuerySpeed({label: {q: stats(v) for q, v in r.items()} for label, r in results.items()})

@@ -12,6 +12,14 @@ const ops = {
     directory = await mountOPFS(pyodide, "/library");
     return pyodide.version;
   },
+  // APSW's wheel (copied here by bench/common.py) and the app's sqlite3 module over it, importable as sqlite3_apsw.
+  async install(wheel, files) {
+    await pyodide.loadPackage(new URL(`./${wheel}`, import.meta.url).href);
+    for (const [path, text] of Object.entries(files)) {
+      pyodide.FS.mkdirTree(`/home/pyodide/${path.slice(0, path.lastIndexOf("/"))}`);
+      pyodide.FS.writeFile(`/home/pyodide/${path}`, text);
+    }
+  },
   // Streamed into OPFS the way the app's library imports a file, then opened for SQLite.
   async toOpfs(file, name) {
     const target = await directory.getFileHandle(name, { create: true });
