@@ -205,9 +205,11 @@ function followFrame() {
     const page = frame.contentWindow.location;
     if (!page.pathname.startsWith(dsRoot.pathname)) return;
     history.replaceState(null, "", page.href);
+    const path = page.pathname + page.search;
+    // The welcome stands for the home page only: another page (a Recent one, say) takes its place.
+    if (view.welcomeShown() && path !== dsRoot.pathname) view.showFrame();
     if (!view.welcomeShown()) view.setPageTitle(frame.contentDocument.title); // the welcome hides the home page
     library.bindPageActions(frame.contentDocument);
-    const path = page.pathname + page.search;
     if (path !== dsRoot.pathname) view.showRecent(remember(path, frame.contentDocument.title), goTo);
   });
 }
