@@ -55,6 +55,9 @@ def make_source(path):
         db.execute("delete from plain where a in (2, 5)")  # rowids with gaps, which plain_fts refers to
         db.execute("insert into plain_fts(plain_fts) values ('rebuild')")
         db.executemany("insert into pairs values (?, ?)", [("a", 1), ("b;", "two")])
+        # More than a page of text keys (dump.PAGE_ROWS), and a blob key after them: the dump resumes after each page.
+        db.executemany("insert into pairs values (?, ?)", [(f"key {n:04}", n) for n in range(1200)])
+        db.execute("insert into pairs values (?, ?)", [b"\x00blob key", "a blob"])
         db.executemany("insert into gen (a) values (?)", [(1,), (2,)])
         db.executemany("insert into docs values (?, ?)", [("hello", "world; of text"), ("Ünïcode", "ß")])
         db.execute("analyze")

@@ -217,17 +217,35 @@ def rows_by_key(conn, table: str, values: str):
     """Each row of table as SQL values (the SELECT expression values), in key order (its rowid, or for a WITHOUT
     ROWID table its primary key), read a page at a time and resumed after the last key, as a table's rows are dumped
     in that order."""
-    listed = ", ".join(key_of(conn, table))
-    select = f"SELECT {values}, {listed} FROM {identifier(table)}"
+    keys = key_of(conn, table)
+    listed = ", ".join(keys)
+    select = f"SELECT {values}{typed_keys(keys)} FROM {identifier(table)}"
     after = None
     while True:
-        where = f" WHERE ({listed}) > ({', '.join('?' * len(after))})" if after else ""
+        where = f" WHERE ({listed}) > ({', '.join([RESUME] * len(keys))})" if after else ""
         page = conn.execute(f"{select}{where} ORDER BY {listed} LIMIT {PAGE_ROWS}", after or []).fetchall()
         for row in page:
             yield row[0]
         if len(page) < PAGE_ROWS:
             return
-        after = page[-1][1:]
+        after = resume_params(page[-1][1:])
+
+
+# A key's value given back for the next page exactly. Text read as bytes (the dump's text_factory; and text that is
+# not UTF-8 must not be replaced) and given back so would compare as a blob, after every text: a WITHOUT ROWID table
+# of 1,200 rows with a text key was dumped as its first 500. So each key is read with its type, text as its bytes,
+# and given back cast to text where it was text. Bound as (its type, the value, the value again): resume_params.
+RESUME = "iif(cast(? AS TEXT) = 'text', cast(? AS TEXT), ?)"
+
+
+def typed_keys(keys: list[str]) -> str:
+    """The select list's tail that reads each key for RESUME: its type, then its value (text as bytes)."""
+    return "".join(f", typeof({k}), iif(typeof({k}) = 'text', cast({k} AS BLOB), {k})" for k in keys)
+
+
+def resume_params(last) -> list:
+    """RESUME's parameters from a row's typed_keys values."""
+    return [v for i in range(0, len(last), 2) for v in (last[i], last[i + 1], last[i + 1])]
 
 
 def key_of(conn, table: str) -> list[str]:
