@@ -204,6 +204,31 @@ def test_compare_two_databases(app):
     app.screenshot(path=DOCS / "compare.png")
 
 
+def test_compares_patch_turns_one_database_into_the_other(app, tmp_path):
+    """Download patch on the compare page, opened like any script into a copy of shelf: the copy is then shelf2."""
+    copy = tmp_path / "shelfcopy.db"
+    with sqlite3.connect(copy) as db:
+        db.executescript(SCHEMA)
+    db.close()
+    open_with_input(app, [copy])
+    wait_for_library(app, "shelfcopy")
+    show(app, "ds/-/compare?a=shelfcopy&b=shelf2")
+    # show() waits for the path, which the compare page of shelf and shelf2 before it had too.
+    app.wait_for_function(
+        "() => document.getElementById('frame').contentDocument.body?.innerText.includes('shelfcopy')"
+    )
+    with app.expect_download() as download:
+        app.frame_locator("#frame").locator("a", has_text="Download patch").click()
+    patch = tmp_path / download.value.suggested_filename
+    download.value.save_as(patch)
+    assert patch.name == "shelfcopy-to-shelf2.sql"
+    open_script(app, patch, into="shelfcopy")
+    wait_for_notice(app, f"from {patch.name} in shelfcopy")
+    show(app, "ds/-/compare?a=shelfcopy&b=shelf2&again=1")
+    same = app.frame_locator("#frame").locator("p", has_text="have the same tables, columns and rows")
+    assert "shelfcopy and shelf2 have the same" in same.inner_text()
+
+
 def test_a_query_joins_databases_of_the_library(app):
     sql = "select b.title, a.name from shelf.books b join shelf2.authors a on a.id = b.author_id order by b.id"
     assert query(app, "_memory", sql) == [{"title": "The Dispossessed", "name": "Ursula"}]

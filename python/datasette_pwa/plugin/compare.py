@@ -84,10 +84,7 @@ class Comparison:
             raise CompareFailed(f"SQLite failed comparing {what}: {error}.") from error
 
     def run(self, visible) -> dict:
-        a, b = self.schema("main"), self.schema(OTHER)
-        hidden = {t for t in a if not visible("a", t)} | {t for t in b if not visible("b", t)}
-        a = {t: s for t, s in a.items() if t not in hidden}
-        b = {t: s for t, s in b.items() if t not in hidden}
+        a, b = self.tables(visible)
         added = [self.lone(OTHER, t, b[t]) for t in b if t not in a]
         removed = [self.lone("main", t, a[t]) for t in a if t not in b]
         both = [self.both(t, a[t], b[t]) for t in a if t in b]
@@ -98,6 +95,12 @@ class Comparison:
             "tables_changed": [t for t in both if t["changed"]],
             "tables_unchanged": [{"name": t["name"], "rows": t["rows_a"]} for t in both if not t["changed"]],
         }
+
+    def tables(self, visible) -> tuple[dict[str, Side], dict[str, Side]]:
+        """The tables of a and of b that are compared: none hidden on either side."""
+        a, b = self.schema("main"), self.schema(OTHER)
+        hidden = {t for t in a if not visible("a", t)} | {t for t in b if not visible("b", t)}
+        return {t: s for t, s in a.items() if t not in hidden}, {t: s for t, s in b.items() if t not in hidden}
 
     def schema(self, schema: str) -> dict[str, Side]:
         """The ordinary tables of a schema (with the shadow tables of full-text indexes, as sqldiff has them): SQLite's
@@ -145,6 +148,17 @@ class Comparison:
 
     def both(self, table: str, a: Side, b: Side) -> dict:
         """A table both databases have: its columns, row counts and, matched by key, rows added, removed, changed."""
+        result = self.shape(table, a, b)
+        if result["key"] is None:
+            return result
+        result.update(RowDiff(self, table, a, b, result["key"]).run())
+        kinds = ("rows_added", "rows_removed", "rows_changed")
+        result["changed"] = result["changed"] or any(result[k]["count"] for k in kinds)
+        return result
+
+    def shape(self, table: str, a: Side, b: Side) -> dict:
+        """What both() finds of a table but its rows: its columns, primary keys and the key rows are matched on; when
+        there is none, the row counts (the patch, compare_patch.py, needs no more to know what it can write)."""
         result = {
             "name": table,
             "columns_added": [{"name": c, "type": t} for c, t in b.columns.items() if c not in a.columns],
@@ -157,19 +171,15 @@ class Comparison:
             "primary_key_a": a.primary_key,
             "primary_key_b": b.primary_key,
         }
-        changed = a.primary_key != b.primary_key or any(
+        result["changed"] = a.primary_key != b.primary_key or any(
             result[k] for k in ("columns_added", "columns_removed", "columns_changed")
         )
         self.table = table
-        key = result["key"] = self.key(table, a, b)
-        if key is None:
+        result["key"] = self.key(table, a, b)
+        if result["key"] is None:
             result.update(rows_a=self.count("main", table), rows_b=self.count(OTHER, table))
             result.update(rows_added=None, rows_removed=None, rows_changed=None)
-            result["changed"] = changed or result["rows_a"] != result["rows_b"]
-            return result
-        result.update(RowDiff(self, table, a, b, key).run())
-        kinds = ("rows_added", "rows_removed", "rows_changed")
-        result["changed"] = changed or any(result[k]["count"] for k in kinds)
+            result["changed"] = result["changed"] or result["rows_a"] != result["rows_b"]
         return result
 
 

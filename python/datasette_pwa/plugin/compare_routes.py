@@ -1,5 +1,6 @@
-"""The comparison's pages: /-/compare?a=<db>&b=<db> (a form, then what differs from a to b) and /-/compare.json (the
-same data), linked from each database's actions menu. compare.py does the comparing.
+"""The comparison's pages: /-/compare?a=<db>&b=<db> (a form, then what differs from a to b), /-/compare.json (the
+same data) and /-/compare.sql (the patch that turns a into b, compare_patch.py), linked from each database's actions
+menu. compare.py does the comparing.
 
 Hooks are named compare_* with pluggy's specname, so that plugin/__init__.py can import them next to other
 register_routes and database_actions hooks of the same plugin.
@@ -20,10 +21,13 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from datasette.resources import DatabaseResource
 from datasette.utils import CustomJSONEncoder
-from datasette.utils.asgi import Forbidden, Response
+from datasette.utils.asgi import AsgiStream, Forbidden, Response
 
 from .compare import CompareFailed, compare_files
-from .dump import in_executor
+from .compare_patch import patch_notes, send_patch
+from .downloads import attachment
+from .dump import ACTION as DOWNLOAD
+from .dump import CONTENT_TYPE, in_executor
 from .listed import viewable
 
 TEXT_LIMIT = 200  # characters of a value shown on the page; the JSON has all of it
@@ -31,7 +35,11 @@ TEXT_LIMIT = 200  # characters of a value shown on the page; the JSON has all of
 
 @hookimpl(specname="register_routes")
 def compare_routes(datasette):
-    return [(r"^/-/compare$", compare_page), (r"^/-/compare\.json$", compare_json)]
+    return [
+        (r"^/-/compare$", compare_page),
+        (r"^/-/compare\.json$", compare_json),
+        (r"^/-/compare\.sql$", compare_patch),
+    ]
 
 
 @hookimpl(specname="database_actions")
@@ -54,6 +62,7 @@ class Outcome:
     status: int = 200
     error: str | None = None
     result: dict | None = None
+    job: tuple = ()  # compare_files's arguments: both paths, the SQL time limit, visible(side, table)
 
 
 async def compare_page(datasette, request):
@@ -67,6 +76,7 @@ async def compare_page(datasette, request):
             "databases": await comparable(datasette, request.actor),
             "result": for_page(datasette, outcome) if outcome.result else None,
             "json_url": datasette.urls.path("/-/compare.json") + "?" + urlencode({"a": outcome.a, "b": outcome.b}),
+            **await patch_link(datasette, request.actor, outcome),
         },
         request=request,
         view_name="pwa-compare",
@@ -83,8 +93,53 @@ async def compare_json(datasette, request):
     return Response(json.dumps(body, cls=CustomJSONEncoder), content_type="application/json; charset=utf-8")
 
 
+async def compare_patch(datasette, request):
+    """The patch from ?a= to ?b=, streamed; it holds rows of both, as a dump does: downloading both must be allowed."""
+    outcome = await checked(datasette, request, DOWNLOAD)
+    if outcome.error or not outcome.job:
+        error = outcome.error or "Give the databases to compare as ?a=<name>&b=<name>."
+        return Response.text(error, status=outcome.status if outcome.error else 400)
+
+    async def stream(writer):
+        await send_patch(datasette, (outcome.a, outcome.b), outcome.job, writer.send)
+
+    headers = {"content-disposition": attachment(f"{outcome.a}-to-{outcome.b}.sql")}
+    return AsgiStream(stream, headers=headers, content_type=CONTENT_TYPE)
+
+
+async def patch_link(datasette, actor, outcome: Outcome) -> dict:
+    """The page's Download patch: its address, when a and b differ and the actor may download both, and what the patch
+    leaves out, as the patch says at its top."""
+    if (
+        not outcome.result
+        or outcome.result["identical"]
+        or not await downloadable(datasette, actor, outcome.a, outcome.b)
+    ):
+        return {"patch_url": None, "patch_notes": []}
+    try:
+        notes = await in_executor(datasette, patch_notes, *outcome.job)
+    except CompareFailed as error:
+        notes = [f"What it leaves out could not be read: {error}"]
+    url = datasette.urls.path("/-/compare.sql") + "?" + urlencode({"a": outcome.a, "b": outcome.b})
+    return {"patch_url": url, "patch_notes": notes}
+
+
 async def compare_request(datasette, request) -> Outcome:
     """Compare ?a= with ?b= for the actor, or say why not; neither given: no comparison (the page shows the form)."""
+    outcome = await checked(datasette, request)
+    if outcome.error or not outcome.job:
+        return outcome
+    try:
+        # One blocking piece of work, as a Datasette query is: in a SQL thread under CPython, inline in Pyodide.
+        outcome.result = await in_executor(datasette, compare_files, *outcome.job)
+    except CompareFailed as error:
+        return Outcome(outcome.a, outcome.b, 400, str(error))
+    return outcome
+
+
+async def checked(datasette, request, *actions) -> Outcome:
+    """?a= and ?b= checked for the actor, who may view both (and do actions on both), with what compare_files takes of
+    them as its job; or why not. Neither given: no job (the page shows the form)."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if not a and not b:
         return Outcome(a, b)
@@ -92,21 +147,17 @@ async def compare_request(datasette, request) -> Outcome:
         if problem := problem_with(datasette, name):
             return Outcome(a, b, *problem)
     try:
-        for name in (a, b):
-            resource = DatabaseResource(database=name)
-            await datasette.ensure_permission(action="view-database", resource=resource, actor=request.actor)
+        for action in ("view-database", *actions):
+            for name in (a, b):
+                resource = DatabaseResource(database=name)
+                await datasette.ensure_permission(action=action, resource=resource, actor=request.actor)
     except Forbidden as error:
         return Outcome(a, b, 403, str(error))
     await datasette.refresh_schemas(force=True)  # so that a table made a moment ago counts among those allowed
     visible = {"a": await viewable(datasette, request.actor, a), "b": await viewable(datasette, request.actor, b)}
     paths = datasette.get_database(a).path, datasette.get_database(b).path
-    limit = datasette.setting("sql_time_limit_ms")
-    try:
-        # One blocking piece of work, as a Datasette query is: in a SQL thread under CPython, inline in Pyodide.
-        result = await in_executor(datasette, compare_files, *paths, limit, lambda side, t: t in visible[side])
-    except CompareFailed as error:
-        return Outcome(a, b, 400, str(error))
-    return Outcome(a, b, result=result)
+    job = (*paths, datasette.setting("sql_time_limit_ms"), lambda side, t: t in visible[side])
+    return Outcome(a, b, job=job)
 
 
 def problem_with(datasette, name: str) -> tuple[int, str] | None:
@@ -117,6 +168,15 @@ def problem_with(datasette, name: str) -> tuple[int, str] | None:
     if not datasette.get_database(name).path:
         return 400, f"“{name}” is held in memory, with no file to compare."
     return None
+
+
+async def downloadable(datasette, actor, *names: str) -> bool:
+    """Whether the actor may download each database, as the patch requires."""
+    for name in names:
+        resource = DatabaseResource(database=name)
+        if not await datasette.allowed(action=DOWNLOAD, resource=resource, actor=actor):
+            return False
+    return True
 
 
 async def comparable(datasette, actor) -> list[str]:
