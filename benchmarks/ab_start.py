@@ -15,7 +15,7 @@ own port, and the starts alternate between the builds, so that whatever else the
    the OPFS folder "snapshots", read while the app is open).
 
 With each build's site-packages: files.gz as downloaded, and unzipped (the sizes listed in index.json). Writes
-benchmarks/results/ab_start.json (every run; the revisions' hashes and dates) and ab_start.md: medians with [min-max]
+benchmarks/results/ab_start-A-B.json (every run; the revisions' hashes and dates) and its .md: medians with [min-max]
 and B - A of each median. A failed start is recorded and the benchmark goes on; nothing asserts on timings. The
 builds and the browsers run inside: hold /tmp/browser.lock around the whole command, as above.
 """
@@ -221,6 +221,11 @@ def summary(b):
     return {
         "warm: live database page": timed(w["usable_ms"] for w in b.warm),
         "warm: saved view shown": timed(w["saved_view_ms"] for w in b.warm),
+        "warm: Ready in the status bar": timed(stage(w, "Ready") for w in b.warm),
+        # The first page after the boot, from the frame's request to its HTML: Datasette's first render in the worker.
+        "warm: first page, request to HTML": timed(
+            between(w, "frame: navigation starts", "frame: page's HTML received") for w in b.warm
+        ),
         **{f"worker: {k}": timed(m.get(k) for m in marks) for k in names},
         # The last two stages swapped places after 3e384e1: the last mark is the boot's end in either order.
         "worker: boot done (last mark)": timed(max(m.values(), default=None) for m in marks),
@@ -230,6 +235,16 @@ def summary(b):
         "memory snapshot: all of OPFS snapshots/": [stats([snapshot_mb(w) for w in b.warm]), "MB", 1],
         "memory snapshot: its .memory file": [stats([snapshot_mb(w, ".memory") for w in b.warm]), "MB", 1],
     }
+
+
+def stage(run, name):
+    """When the status bar showed a stage, or the frame passed a mark (bench/start.py's stages), in ms; or None."""
+    return next((ms for shown, ms in run["stages"] if shown == name), None)
+
+
+def between(run, first, then):
+    began, ended = stage(run, first), stage(run, then)
+    return None if began is None or ended is None else ended - began
 
 
 def timed(values):
@@ -317,9 +332,10 @@ def main():
     results["duration_s"] = time.perf_counter() - began
     results["load_average_end"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
-    write(RESULTS / "ab_start.json", json.dumps(results, indent=1))  # first, so a table bug cannot lose a run
+    name = f"ab_start-{args.a}-{args.b}"  # one file per pair, so that each comparison keeps its figures
+    write(RESULTS / f"{name}.json", json.dumps(results, indent=1))  # first, so a table bug cannot lose a run
     text = markdown(results)
-    write(RESULTS / "ab_start.md", text)
+    write(RESULTS / f"{name}.md", text)
     print("\n" + text)
 
 

@@ -29,14 +29,27 @@ def hostile_tally(page: Path) -> str:
     return "\n".join([*table(results["rows"]), "", f"One run, {when}: [hostile_tally.md]({link})."])
 
 
+def ab_start(page: Path, pair: str) -> str:
+    """benchmarks/ab_start.py's table for a pair of builds (its ab_start-A-B.md, written with its JSON), less the title."""
+    source = RESULTS / f"ab_start-{pair}.md"
+    body = source.read_text().split("\n", 1)[1].strip()
+    return f"{body}\n\n[{source.name}]({os.path.relpath(source, page.parent)})"
+
+
 SECTIONS = {"hostile-tally": hostile_tally}
+
+
+def section(page: Path, name: str) -> str:
+    if name.startswith("ab-start-"):
+        return ab_start(page, name.removeprefix("ab-start-"))
+    return SECTIONS[name](page)
 
 
 def rendered(page: Path) -> str:
     """The page's text with every results section made again from its file."""
 
     def made(m):
-        return m.group(1) + SECTIONS[m.group("name")](page) + "\n" + m.group(4)
+        return m.group(1) + section(page, m.group("name")) + "\n" + m.group(4)
 
     return SECTION.sub(made, page.read_text())
 
