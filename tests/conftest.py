@@ -56,6 +56,17 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def stream(app, url):
+    """(status, [body chunks]) of App.stream's answer to a GET of url (a whole URL), as the worker reads it."""
+
+    async def chunks():
+        answer = app.stream("GET", url, [], None)
+        status, _ = await anext(answer)
+        return status, [chunk async for chunk in answer]
+
+    return run_async(chunks())
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,7 +12,7 @@ import subprocess
 from contextlib import closing
 
 import pytest
-from conftest import run_async
+from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.plugin import compare_patch
@@ -328,15 +328,6 @@ def test_no_link_when_the_databases_are_the_same(app, files):
     assert "have the same tables, columns and rows" in page and "Download patch" not in page
 
 
-def stream(app, url):
-    async def chunks():
-        answer = app.stream("GET", ORIGIN + url, [], None)
-        status, _ = await anext(answer)
-        return status, [chunk async for chunk in answer]
-
-    return run_async(chunks())
-
-
 def big(tmp_path):
     a = make(tmp_path / "big_a.db", "create table t (id integer primary key, v text);")
     fill = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) "
@@ -348,7 +339,7 @@ def big(tmp_path):
 
 
 def test_the_patch_comes_in_chunks_never_whole(tmp_path):
-    status, parts = stream(big(tmp_path), "/ds/-/compare.sql?a=big_a&b=big_b")
+    status, parts = stream(big(tmp_path), ORIGIN + "/ds/-/compare.sql?a=big_a&b=big_b")
     assert status == 200 and len(parts) > 5 and max(map(len, parts)) < CHUNK_BYTES + 4096
     body = b"".join(parts).decode()
     assert body.count("\nINSERT INTO") == 20_000 and body.endswith("\nCOMMIT;\n")
@@ -357,7 +348,7 @@ def test_the_patch_comes_in_chunks_never_whole(tmp_path):
 def test_a_write_during_the_patch_ends_it_as_a_script_that_fails(tmp_path, monkeypatch):
     counters = iter([b"1", b"1", b"1", b"1"])  # a's and b's, at the start and at the first chunk
     monkeypatch.setattr(compare_patch, "change_counter", lambda path: next(counters, b"2"))
-    status, parts = stream(big(tmp_path), "/ds/-/compare.sql?a=big_a&b=big_b")
+    status, parts = stream(big(tmp_path), ORIGIN + "/ds/-/compare.sql?a=big_a&b=big_b")
     body = b"".join(parts).decode()
     assert status == 200 and "COMMIT;" not in body
     assert body.endswith(

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import run_async
+from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.exchange import CHUNK_BYTES
@@ -238,17 +238,8 @@ def big_app(tmp_path):
     return app
 
 
-def stream(app, url):
-    async def chunks():
-        answer = app.stream("GET", ORIGIN + url, [], None)
-        status, _ = await anext(answer)
-        return status, [chunk async for chunk in answer]
-
-    return run_async(chunks())
-
-
 def test_a_big_dump_comes_in_chunks_never_whole(tmp_path):
-    status, parts = stream(big_app(tmp_path), "/ds/big/-/dump.sql")
+    status, parts = stream(big_app(tmp_path), ORIGIN + "/ds/big/-/dump.sql")
     assert status == 200
     assert sum(map(len, parts)) > 4_000_000 and len(parts) > 10
     assert max(map(len, parts)) < CHUNK_BYTES + 4096
@@ -259,7 +250,7 @@ def test_a_write_during_the_dump_ends_it_as_a_script_that_fails(tmp_path, monkey
     # Where SQLite cannot lock the file, a write may land between two chunks: the header's change counter shows it.
     counters = iter([b"\x00\x00\x00\x01", b"\x00\x00\x00\x01"])
     monkeypatch.setattr(dump, "change_counter", lambda path: next(counters, b"\x00\x00\x00\x02"))
-    status, parts = stream(big_app(tmp_path), "/ds/big/-/dump.sql")
+    status, parts = stream(big_app(tmp_path), ORIGIN + "/ds/big/-/dump.sql")
     body = b"".join(parts).decode()
     assert status == 200
     assert body.endswith(

@@ -140,6 +140,7 @@ def test_datasette_answers_through_the_service_worker(booted):
     assert browser.wait_until(FRAME_SHOWS_DATASETTE, timeout=30) == "Datasette"
     versions = browser.evaluate("fetch('ds/-/versions.json').then(r => r.json())")
     assert versions["datasette"]["version"] == "1.0a41"
+    assert versions["sqlite"]["version"] == "3.54.1"  # APSW's, in this engine too (issue 27)
     csv = browser.evaluate("fetch('ds/_memory/-/query.csv?sql=select+1+as+n').then(r => r.text())")
     assert csv == "n\r\n1\r\n"
 

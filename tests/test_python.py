@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from conftest import run_async
+from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import start
 from helpers import bundled_plugins, make_numbered_db
@@ -141,12 +141,7 @@ def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("rows", str(path))))
 
-    async def chunks():
-        answer = app.stream("GET", ORIGIN + "/ds/rows/r.csv?_stream=on&_size=max", [], None)
-        status, _ = await anext(answer)
-        return status, [chunk async for chunk in answer]
-
-    status, parts = run_async(chunks())
+    status, parts = stream(app, ORIGIN + "/ds/rows/r.csv?_stream=on&_size=max")
     assert status == 200
     assert len(parts) > 1 and max(map(len, parts)) < CHUNK_BYTES + 4096
     assert b"".join(parts).count(b"\n") == 30_001

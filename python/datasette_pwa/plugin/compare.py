@@ -43,14 +43,21 @@ def compare_files(path_a: str, path_b: str, time_limit_ms: int, visible=lambda s
     Each statement gets Datasette's SQL time limit, as each of its queries does. visible(side, table), side "a" or
     "b", says whether the actor may see a table: one hidden on either side is left out of the comparison entirely.
     """
+    with reading(path_a, path_b, time_limit_ms) as comparison:
+        return comparison.run(visible)
+
+
+@contextlib.contextmanager
+def reading(path_a: str, path_b: str, time_limit_ms: int):
+    """A Comparison of the two databases in one read transaction: every count and row comes from the same state of
+    both. CompareFailed if SQLite cannot open them."""
     try:
         conn = open_pair(path_a, path_b)
     except sqlite3.Error as error:
         raise CompareFailed(f"SQLite cannot open the databases: {error}.") from error
     try:
-        # One read transaction: every count and row comes from the same state of both databases.
         conn.execute("BEGIN")
-        return Comparison(conn, time_limit_ms).run(visible)
+        yield Comparison(conn, time_limit_ms)
     finally:
         conn.close()
 

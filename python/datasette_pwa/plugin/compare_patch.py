@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils.db import quote_identifier as identifier
 
-from .compare import CompareFailed, Comparison, Side, open_pair
+from .compare import CompareFailed, Comparison, Side, open_pair, reading
 from .compare_patch_rows import PatchRows, inserts, named, own_key
 from .compare_rows import OTHER
 from .dump import CHUNK_BYTES, DatabaseChanged, change_counter, in_executor, literal, take
@@ -103,15 +103,8 @@ def virtual_tables(comparison: Comparison, schema: str) -> dict[str, str]:
 
 def patch_notes(path_a: str, path_b: str, time_limit_ms: int, visible) -> list[str]:
     """What the patch from a to b would leave out, as it says at its top: for the compare page, next to its link."""
-    try:
-        conn = open_pair(path_a, path_b)
-    except sqlite3.Error as error:
-        raise CompareFailed(f"SQLite cannot open the databases: {error}.") from error
-    try:
-        conn.execute("BEGIN")
-        return make_plan(Comparison(conn, time_limit_ms), visible).notes
-    finally:
-        conn.close()
+    with reading(path_a, path_b, time_limit_ms) as comparison:
+        return make_plan(comparison, visible).notes
 
 
 def comment(text: str) -> bytes:
