@@ -5,10 +5,13 @@
 For each kind: start the app on a fresh profile, repeat that kind of write (recording what was acknowledged: a
 response, or a message in the window), SIGKILL every Chromium process of the profile at a random moment, start again
 and check. Per kind it prints acknowledged writes lost, starts that failed and integrity failures (each must be 0).
-Writes benchmarks/results/crash_tally.txt. Uses the test suite's helpers and the built dist/.
+Writes benchmarks/results/crash_tally.json (each kind's counts, what it is, the commit and SQLite) and crash_tally.txt;
+benchmarks/readme_figures.py makes docs/safety.md's table from the JSON. Uses the test suite's helpers and the built
+dist/.
 """
 
 import argparse
+import json
 import random
 import sqlite3
 import subprocess
@@ -252,19 +255,37 @@ def main():
     args = parser.parse_args()
     subprocess.run([sys.executable, "build.py"], cwd=ROOT, check=True, capture_output=True)
     server = serve_app()
-    lines = [
-        f"{args.kills} SIGKILLs per kind of write, {time.strftime('%Y-%m-%d')}:",
-        f"{'kind':10} {'acknowledged':>12} {'lost':>5} {'failed starts':>13} {'integrity failures':>18}",
-    ]
+    began = time.time()
+    rows = []
     with sync_playwright() as playwright:
         for name in args.kinds.split(","):
             print(f"{name}:", flush=True)
-            acknowledged, lost, failed, broken = run_kind(playwright, server.url, KINDS[name](), args.kills)
-            lines.append(f"{name:10} {acknowledged:>12} {lost:>5} {failed:>13} {broken:>18}")
-            print(lines[-1], flush=True)
+            counts = run_kind(playwright, server.url, KINDS[name](), args.kills)
+            rows.append({"kind": name, "what": KINDS[name].__doc__.split(".")[0], "kills": args.kills,
+                         **dict(zip(COUNTS, counts, strict=True))})  # fmt: skip
+            print(rows[-1], flush=True)
     server.stop()
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    results = {"started": time.strftime("%Y-%m-%d %H:%M", time.localtime(began)), "minutes": round((time.time() - began) / 60),
+               "commit": commit, "sqlite": app_sqlite(), "rows": rows}  # fmt: skip
+    RESULTS.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
+    lines = [
+        f"{args.kills} SIGKILLs per kind of write, {results['started']}, commit {commit[:12]}, SQLite {results['sqlite']}:"
+    ]
+    lines += [f"{r['kind']:10} " + " ".join(f"{c} {r[c]}" for c in COUNTS) for r in rows]
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+# What run_kind counts, in its order.
+COUNTS = ["acknowledged", "lost", "failed starts", "integrity failures"]
+
+
+def app_sqlite() -> str:
+    """The SQLite the built app runs: APSW's (wheels.lock), as python/datasette_pwa/sqlite3_apsw reports it."""
+    from datasette_pwa.sqlite3_apsw import dbapi2
+
+    return dbapi2.sqlite_version
 
 
 if __name__ == "__main__":
