@@ -24,7 +24,8 @@ SECTION = re.compile(r"(<!-- results:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /
 
 def hostile_tally(page: Path) -> str:
     results = json.loads((RESULTS / "hostile_tally.json").read_text())
-    when = f"{results['started']} ({results['seconds'] // 60} min, commit {results['revision']['commit'][:12]})"
+    sqlite = f", SQLite {results['sqlite']}" if "sqlite" in results else ""  # recorded since 2026-12-07 18:40
+    when = f"{results['started']} ({results['seconds'] // 60} min, commit {results['revision']['commit'][:12]}{sqlite})"
     link = os.path.relpath(RESULTS / "hostile_tally.md", page.parent)
     return "\n".join([*table(results["rows"]), "", f"One run, {when}: [hostile_tally.md]({link})."])
 
@@ -36,7 +37,23 @@ def ab_start(page: Path, pair: str) -> str:
     return f"{body}\n\n[{source.name}]({os.path.relpath(source, page.parent)})"
 
 
-SECTIONS = {"hostile-tally": hostile_tally}
+def crash_tally(page: Path) -> str:
+    results = json.loads((RESULTS / "crash_tally.json").read_text())
+    link = os.path.relpath(RESULTS / "crash_tally.txt", page.parent)
+    lines = [
+        "| kind of write | kills | acknowledged | lost | failed starts | integrity failures |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results["rows"]:
+        counts = " | ".join(str(r[c]) for c in ("acknowledged", "lost", "failed starts", "integrity failures"))
+        lines.append(f"| {r['what']} | {r['kills']} | {counts} |")
+    when = (
+        f"{results['started']} ({results['minutes']} min, commit {results['commit'][:12]}, SQLite {results['sqlite']})"
+    )
+    return "\n".join([*lines, "", f"One run, {when}: [crash_tally.txt]({link})."])
+
+
+SECTIONS = {"hostile-tally": hostile_tally, "crash-tally": crash_tally}
 
 
 def section(page: Path, name: str) -> str:
