@@ -1,4 +1,4 @@
-// Prints every function in pwa/*.js longer than MAX_LINES, as "file:line name (N lines)"; prints nothing when there is
+// Prints every function in pwa/*.js and the plugin's static/*.js longer than MAX_LINES, as "file:line name (N lines)"; prints nothing when there is
 // none. tests/test_code.py runs it. Functions, function expressions, arrow functions, methods, accessors and
 // constructors count, each on its own (a function's length includes the functions nested in it), from its first line
 // to its last, its doc comment left out.
@@ -9,7 +9,7 @@ import ts from "typescript";
 
 const MAX_LINES = 60;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PWA = join(ROOT, "pwa");
+const FOLDERS = [join(ROOT, "pwa"), join(ROOT, "python", "datasette_pwa", "plugin", "static")];
 
 /** What to call a function in the report: its own name, else the name it is assigned to, else "(anonymous)". */
 function nameOf(node) {
@@ -39,10 +39,12 @@ function* longFunctions(file) {
   }
 }
 
-const files = readdirSync(PWA)
-  .filter((name) => name.endsWith(".js"))
-  .sort()
-  .map((name) => join(PWA, name));
+const files = FOLDERS.flatMap((folder) =>
+  readdirSync(folder)
+    .filter((name) => name.endsWith(".js"))
+    .sort()
+    .map((name) => join(folder, name)),
+);
 for (const file of files) {
   const reports = [...longFunctions(file)];
   reports.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));

@@ -43,6 +43,7 @@ function zoom(d, factor, point) {
   show(d);
 }
 
+/** How far apart the first two pointers are. @param {{x: number, y: number}[]} points */
 function distance([a, b]) {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }

@@ -3,7 +3,7 @@
 // rows in key order, a batch at a time, as upserts. transfer.js has the dialog's plumbing.
 import { Refusal, checkedUrl, confirmDialog, keepToken, local, rows, server, wire } from "./transfer.js";
 
-const root = document.querySelector(".pwa-publish");
+const root = /** @type {HTMLElement} */ (document.querySelector(".pwa-publish"));
 // This database's URL in the app (e.g. /ds/shelf), and what transfer_routes.py's publish_data() says.
 const { database: here, afterHeader, rowsHeader, batchRows, defaultInsertRows, defaultPostBytes } = root.dataset;
 
@@ -62,7 +62,7 @@ async function sendRows(job, table, view, signal) {
 }
 
 async function makeJob(view, signal) {
-  const form = root.querySelector("form");
+  const form = /** @type {HTMLFormElement & {elements: Record<string, HTMLInputElement>}} */ (root.querySelector("form"));
   const dbUrl = checkedUrl(form.elements.url.value, "The Database URL").href.replace(/[?#].*$/, "").replace(/\/+$/, "");
   const token = form.elements.token.value.trim();
   await keepToken(form);

@@ -5,7 +5,7 @@
 // dialog's plumbing.
 import { Refusal, checkedUrl, confirmDialog, keepToken, local, readUpTo, rows, server, wire } from "./transfer.js";
 
-const root = document.querySelector(".pwa-pull");
+const root = /** @type {HTMLElement} */ (document.querySelector(".pwa-pull"));
 // This database's URL in the app (e.g. /ds/shelf), and what transfer_routes.py's pull_data() says.
 const { database: here } = root.dataset;
 const maxPageBytes = Number(root.dataset.maxPageBytes);
@@ -102,7 +102,7 @@ async function run(job, view, signal) {
 }
 
 async function makeJob(view) {
-  const form = root.querySelector("form");
+  const form = /** @type {HTMLFormElement & {elements: Record<string, HTMLInputElement>}} */ (root.querySelector("form"));
   const source = checkedUrl(form.elements.url.value, "The Datasette URL");
   await keepToken(form);
   const job = { url: jsonUrl(source).href, origin: source.origin, token: form.elements.token.value.trim(),

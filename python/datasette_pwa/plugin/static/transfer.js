@@ -183,7 +183,10 @@ function confirmDialog(title, text, yes) {
   dialog.querySelector("button").textContent = yes;
   document.body.append(dialog);
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes") || dialog.remove());
+    dialog.addEventListener("close", () => {
+      resolve(dialog.returnValue === "yes");
+      dialog.remove();
+    });
     dialog.showModal();
   });
 }
