@@ -139,6 +139,8 @@ def main():
         "ended": time.strftime("%Y-%m-%d %H:%M:%S"),
         "seconds": round(time.monotonic() - began),
         "revision": report.revision(),
+        # The CPython sections' SQLite, which the hostile package put in sqlite3's place (tests/sqlite_in_tests.py).
+        "sqlite": sys.modules["sqlite3"].sqlite_version,
         "options": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items()},
         "tried": what_was_tried(args, sections),
         "rows": [row for name in order if name in sections for row in sections[name]["rows"]],
