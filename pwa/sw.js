@@ -5,6 +5,7 @@ import { clientsClaim } from "workbox-core";
 import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
 import { datasettePageAt, DS_PATH, MSG } from "./protocol.js";
 import * as savedViews from "./saved-views.js";
+import { findShell, noteOwner } from "./sw-owner.js";
 /**
  * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "./protocol.js"
  */
@@ -31,11 +32,9 @@ const sw = /** @type {ServiceWorkerGlobalScope & typeof globalThis} */ (self);
 const dsPrefix = new URL(DS_PATH, sw.registration.scope).pathname;
 const savedViewsPath = savedViews.pathIn(sw.registration.scope);
 let nextId = 1;
-// The window whose worker serves the library; forgotten when this service worker restarts, then asked for again.
-let ownerId = null;
 
 sw.addEventListener("message", (event) => {
-  if (event.data?.type === MSG.OWNER) ownerId = /** @type {Client} */ (event.source).id; // a window
+  if (event.data?.type === MSG.OWNER) noteOwner(/** @type {Client} */ (event.source).id); // a window
   // workbox-window's messageSkipWaiting(), sent when the user accepts an update.
   if (event.data?.type === "SKIP_WAITING") sw.skipWaiting();
 });
@@ -145,49 +144,15 @@ async function shell(response, url) {
   return new Response(html, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** The app window whose worker serves the library, waited for while no window has it (one may be booting). */
-async function findShell() {
-  const deadline = Date.now() + RELAY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const known = ownerId && (await sw.clients.get(ownerId));
-    if (known) return known;
-    ownerId = await askWindows();
-    if (!ownerId) await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return null;
-}
-
-/**
- * Ask every app window whether it owns the library; the id of the one that does, as soon as it says so, or null once
- * every window has said no or let a second pass. Frames are window clients too, and a Datasette page or the saved
- * view never answers: waiting for every answer held a warm start's first page about 1 s (one start in eight).
- */
-async function askWindows() {
-  const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
-  return new Promise((resolve) => {
-    let left = windows.length;
-    const no = () => --left || resolve(null);
-    if (!left) resolve(null);
-    for (const client of windows) {
-      const channel = new MessageChannel();
-      let answered = false;
-      const answer = (owns) => answered || ((answered = true), owns ? resolve(client.id) : no());
-      channel.port1.onmessage = ({ data }) => answer(Boolean(data));
-      setTimeout(() => answer(false), 1000); // a window still loading answers later, on a next round
-      client.postMessage({ type: MSG.WHO_OWNS }, [channel.port2]);
-    }
-  });
-}
-
 /** Send the request to the Datasette worker and turn its answer into a real Response. */
 async function relay(request) {
   const body = ["GET", "HEAD"].includes(request.method) ? null : await request.arrayBuffer();
   let reply, port, shell;
   do {
-    shell = await findShell();
+    shell = await findShell(RELAY_TIMEOUT_MS);
     if (!shell) return errorPage(503, "The app is not open", "Open the app's window, then reload this page.");
     [reply, port] = await ask(shell, request, body?.slice(0));
-    if (reply.notOwner) ownerId = null; // it handed the library to another window since
+    if (reply.notOwner) noteOwner(null); // it handed the library to another window since
   } while (reply.notOwner);
   if (reply.error) return errorPage(500, "Datasette could not answer", reply.error);
   const nullBody = reply.status === 304 || reply.status === 204;
