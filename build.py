@@ -34,7 +34,7 @@ WHEELS = CACHE / "wheels"
 LOCK = ROOT / "wheels.lock"
 REQUIREMENTS = ROOT / "wheels.in"
 PYODIDE = ROOT / "node_modules" / "pyodide"
-# The welcome screen's "Try a sample database" (build_steps/sample.py; pwa/welcome.js opens it).
+# The welcome screen's "Try a sample database" (build_steps/sample.py; pwa/page/welcome.js opens it).
 SAMPLE = "sample.db"
 # Enough to run Python; Pyodide's package index and its other packages are not needed.
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
@@ -192,10 +192,11 @@ def stage():
     """Lay out dist/: the shell, Pyodide's core, and site-packages (Datasette, its dependencies, our package)."""
     say("staging dist/")
     shutil.rmtree(STAGE, ignore_errors=True)
-    shutil.copytree(ROOT / "pwa", STAGE, ignore=shutil.ignore_patterns("sw.js", "workbox-config.cjs"))
-    write_formats()
+    # The shell's HTML, styles and icons; its modules and the worker's are bundled below.
+    shutil.copytree(ROOT / "pwa" / "page", STAGE, ignore=shutil.ignore_patterns("*.js"))
     write_sample(STAGE / SAMPLE)
     bundle_modules()
+    write_manifest()
     (STAGE / "pyodide").mkdir()
     for name in PYODIDE_FILES:
         shutil.copy2(PYODIDE / name, STAGE / "pyodide" / name)
@@ -217,44 +218,49 @@ def stage():
     (STAGE / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
 
 
-def write_formats():
-    """The files the app opens, from their one list (python/datasette_pwa/formats.py): dist/formats.js for the shell,
-    and the manifest's file handlers."""
+def load_formats():
+    """python/datasette_pwa/formats.py, the one list of the files the app opens."""
     spec = importlib.util.spec_from_file_location("formats", ROOT / "python" / "datasette_pwa" / "formats.py")
     formats = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(formats)
-    shell = json.dumps(formats.for_the_shell(), indent=1)
-    (STAGE / "formats.js").write_text(
-        f"// Written by build.py from python/datasette_pwa/formats.py.\nexport const FORMATS = {shell};\n"
-    )
+    return formats
+
+
+def write_manifest():
+    """manifest.webmanifest, its file handlers from the list of formats."""
     manifest = json.loads((ROOT / "manifest.webmanifest").read_text())
-    manifest["file_handlers"] = [{"action": "./", "accept": formats.file_handlers_accept()}]
+    manifest["file_handlers"] = [{"action": "./", "accept": load_formats().file_handlers_accept()}]
     (STAGE / "manifest.webmanifest").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def bundle_modules():
     """The shell's and the worker's modules, each bundled into one file (esbuild): loaded one by one, each through the
     service worker, they came in four rounds that ended 0.3 s (the shell) and 0.17 s (the worker) after the first began
-    (a warm start on a slow day). Pyodide's own modules stay apart: the worker imports them from pyodide/."""
-    for entry in ["shell.js", "worker.js"]:
+    (a warm start on a slow day). Pyodide's own modules stay apart: the worker imports them from pyodide/.
+
+    They are bundled from a copy of pwa/ that has the list of formats as pwa/page/formats.js, which the shell imports."""
+    source = CACHE / "pwa"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(ROOT / "pwa", source, ignore=shutil.ignore_patterns("sw"))
+    shell = json.dumps(load_formats().for_the_shell(), indent=1)
+    (source / "page" / "formats.js").write_text(
+        f"// Written by build.py from python/datasette_pwa/formats.py.\nexport const FORMATS = {shell};\n"
+    )
+    for entry in ["page/shell.js", "worker/worker.js"]:
         run(
             [
                 "npx",
                 "--no-install",
                 "esbuild",
-                str(STAGE / entry),
+                str(source / entry),
                 "--bundle",
                 "--format=esm",
                 "--external:./pyodide/*",
-                f"--outfile={CACHE / entry}",
+                f"--outfile={STAGE / Path(entry).name}",
                 "--log-level=warning",
             ],
             what=f"esbuild of pwa/{entry}",
         )
-    for module in STAGE.glob("*.js"):
-        module.unlink()
-    for entry in ["shell.js", "worker.js"]:
-        shutil.move(CACHE / entry, STAGE / entry)
 
 
 def bundle_site_packages(files, root):
@@ -263,7 +269,7 @@ def bundle_site_packages(files, root):
 
     The worker writes them straight into Pyodide's filesystem: unpacking the wheels with Python took a quarter of a
     second on every start, this takes a few milliseconds (and the download is 2.4 MB instead of 4.3).
-    Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/python-start.js).
+    Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/worker/python-start.js).
     """
     target = STAGE / "site-packages"
     target.mkdir()
@@ -304,7 +310,7 @@ def package_files(package):
 
 
 def service_worker():
-    """Bundle pwa/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
+    """Bundle pwa/sw/sw.js with Workbox (esbuild), then let workbox-cli inject the precache manifest."""
     precache_bytes = sum(p.stat().st_size for p in STAGE.rglob("*") if p.is_file())
     build_id = json.loads((STAGE / "build.json").read_text())["id"]
     say(f"bundling the service worker (precache {precache_bytes / 1e6:.1f} MB)")
@@ -313,7 +319,7 @@ def service_worker():
             "npx",
             "--no-install",
             "esbuild",
-            "pwa/sw.js",
+            "pwa/sw/sw.js",
             "--bundle",
             "--format=iife",
             "--minify",
@@ -322,11 +328,11 @@ def service_worker():
             f"--outfile={CACHE / 'sw.bundle.js'}",
             "--log-level=warning",
         ],
-        what="esbuild of pwa/sw.js",
+        what="esbuild of pwa/sw/sw.js",
     )
     say("workbox injectManifest")
     run(
-        ["npx", "--no-install", "workbox", "injectManifest", "pwa/workbox-config.cjs"],
+        ["npx", "--no-install", "workbox", "injectManifest", "pwa/sw/workbox-config.cjs"],
         env={"DIST": STAGE.name},
         what="workbox injectManifest",
     )

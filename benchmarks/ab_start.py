@@ -44,10 +44,10 @@ from playwright.sync_api import sync_playwright
 from run import RESULTS, environment, write
 
 WORKTREE = "worktree"
-# The worker's marks (pwa/python-start.js, pwa/worker.js), in the order a start passes them.
+# The worker's marks (pwa/worker/python-start.js, pwa/worker/worker.js), in the order a start passes them.
 STAGES = ["snapshot read", "module", "runtime", "site-packages", "library", "app", "datasette"]
 
-# {file name: bytes} of the OPFS folder the app keeps its start snapshot in (pwa/snapshot.js); {} when there is none.
+# {file name: bytes} of the OPFS folder the app keeps its start snapshot in (pwa/worker/snapshot.js); {} when there is none.
 SNAPSHOT_FILES_JS = """async () => {
   let folder;
   try {

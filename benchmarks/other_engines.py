@@ -181,7 +181,7 @@ def webkit(dist, db, proxy, scratch, args, urls):
 
 
 def warm_figures(runs, page):
-    """The warm starts' times to the live page and, where shown, to the saved view of it (pwa/saved-views.js)."""
+    """The warm starts' times to the live page and, where shown, to the saved view of it (pwa/shared/saved-views.js)."""
     saved = [r["saved_view_ms"] for r in runs if r.get("saved_view_ms") is not None]
     return {"usable": stats([r["usable_ms"] for r in runs]), "saved_view": stats(saved), "page": page, "runs": runs}
 

@@ -255,7 +255,7 @@ def serve_directory(root, port=0):
 
 def wait_ready(page):
     """Wait until the shell reports Datasette ready and its frame has loaded a Datasette page (in place of a saved view),
-    shown, or behind the welcome while the library is empty (pwa/welcome.js)."""
+    shown, or behind the welcome while the library is empty (pwa/page/welcome.js)."""
     page.wait_for_function(READY, timeout=BOOT_TIMEOUT_MS)
     assert page.locator("#failure").is_hidden(), page.text_content("#failure-detail")
     page.wait_for_function(
@@ -278,7 +278,7 @@ def app_context(playwright, server, tmp_path_factory):
     assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
 
 
-# Resolves true once the app's memory snapshot (pwa/snapshot.js) is complete in OPFS.
+# Resolves true once the app's memory snapshot (pwa/worker/snapshot.js) is complete in OPFS.
 SNAPSHOT_KEPT = """async () => { try {
   const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("snapshots");
   const names = []; for await (const name of folder.keys()) names.push(name);

@@ -1,4 +1,4 @@
-// Prints every function in pwa/*.js and the plugin's static/*.js longer than MAX_LINES, as "file:line name (N lines)"; prints nothing when there is
+// Prints every function in pwa/*/*.js and the plugin's static/*.js longer than MAX_LINES, as "file:line name (N lines)"; prints nothing when there is
 // none. tests/test_code.py runs it. Functions, function expressions, arrow functions, methods, accessors and
 // constructors count, each on its own (a function's length includes the functions nested in it), from its first line
 // to its last, its doc comment left out.
@@ -9,7 +9,7 @@ import ts from "typescript";
 
 const MAX_LINES = 60;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const FOLDERS = [join(ROOT, "pwa"), join(ROOT, "python", "datasette_pwa", "plugin", "static")];
+const FOLDERS = [..."page shared sw worker".split(" ").map((side) => join(ROOT, "pwa", side)), join(ROOT, "python", "datasette_pwa", "plugin", "static")];
 
 /** What to call a function in the report: its own name, else the name it is assigned to, else "(anonymous)". */
 function nameOf(node) {

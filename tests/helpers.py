@@ -26,7 +26,7 @@ EXECUTE_WRITE_JS = """([db, sql]) => fetch(`ds/${db}/-/execute-write`, {method: 
 QUERY_JS = (
     "([db, sql]) => fetch(`ds/${db}/-/query.json?_shape=array&sql=${encodeURIComponent(sql)}`).then(r => r.json())"
 )
-# Whether the page kept for url is current (pwa/saved-views.js): drawn from the files as they are now, so the service
+# Whether the page kept for url is current (pwa/shared/saved-views.js): drawn from the files as they are now, so the service
 # worker answers its address with it (else 204). A promise: poll it with evaluate(), not Playwright's
 # wait_for_function, which takes a promise as true at once.
 SAVED_VIEW_CURRENT = (

@@ -64,10 +64,10 @@ def test_the_shell_and_the_manifest_open_what_the_python_side_imports(dist):
 
 
 def test_the_sample_the_welcome_opens_is_built_and_has_something_for_every_feature(dist):
-    """build_steps/sample.py writes dist/sample.db; pwa/welcome.js fetches it by the same name, and its table page."""
+    """build_steps/sample.py writes dist/sample.db; pwa/page/welcome.js fetches it by the same name, and its table page."""
     import build
 
-    assert f'"{build.SAMPLE}"' in (ROOT / "pwa" / "welcome.js").read_text()
+    assert f'"{build.SAMPLE}"' in (ROOT / "pwa" / "page" / "welcome.js").read_text()
     conn = sqlite3.connect(f"file:{dist / build.SAMPLE}?mode=ro", uri=True)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert conn.execute("select count(distinct park), count(*) from sightings").fetchone() == (8, 4000)

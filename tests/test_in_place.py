@@ -1,4 +1,4 @@
-"""Open in place (issue 13): a database served read-only straight from the user's file (pwa/file-fs.js), never copied
+"""Open in place (issue 13): a database served read-only straight from the user's file (pwa/worker/file-fs.js), never copied
 into the app's storage: its pages, facets and search work, a write says it is read-only, and Copy into library makes a
 copy that can be changed."""
 

@@ -71,7 +71,7 @@ def test_app_works_offline_after_one_visit(playwright, dist, tmp_path):
     assert page.evaluate("navigator.serviceWorker.controller !== null")
     open_with_input(page, [make_db(tmp_path / "items.db", rows=2)])
     page.locator("#library li[data-name='items']").wait_for()
-    page.goto(server.url)  # the home page, listing it, is kept for the next start (pwa/saved-views.js)
+    page.goto(server.url)  # the home page, listing it, is kept for the next start (pwa/shared/saved-views.js)
     wait_kept(page, server.url + "ds/")
     context.close()
     server.stop()

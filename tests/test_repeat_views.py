@@ -1,5 +1,5 @@
 """Repeat views (issue 15): a page of the databases asked for again is answered from the worker's memory while nothing
-it shows has changed (pwa/response-cache.js), and never once something has: a write in this window or another, a
+it shows has changed (pwa/worker/response-cache.js), and never once something has: a write in this window or another, a
 database added to the library. Its scripts still run: each answer has a nonce of its own."""
 
 import re

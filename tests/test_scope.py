@@ -1,5 +1,5 @@
 """The app may share its origin with whatever else its host serves (another project at another path): only its own
-pages, inside its service worker's scope, may change its databases or frame its pages (pwa/sw.js)."""
+pages, inside its service worker's scope, may change its databases or frame its pages (pwa/sw/sw.js)."""
 
 from urllib.parse import quote
 

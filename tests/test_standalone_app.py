@@ -7,7 +7,7 @@ from conftest import installed_copy, launch, wait_ready
 from helpers import IN_LIBRARY, make_db, open_with_input, query, wait_for_library, wait_for_notice
 from test_standalone import unknown_module
 
-# The OPFS file of a database of the library, found by its record (pwa/records.js), overwritten with bytes: what a
+# The OPFS file of a database of the library, found by its record (pwa/shared/records.js), overwritten with bytes: what a
 # file that became unreadable looks like to the next start. Runs in a page of the app's origin with no worker.
 OVERWRITE_JS = """async ([name, bytes]) => {
   const db = await new Promise((ok, no) => { const r = indexedDB.open('datasette-pwa'); r.onsuccess = () => ok(r.result); r.onerror = no; });

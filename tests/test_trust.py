@@ -264,7 +264,7 @@ READ_THE_REST = """() => new Promise((resolve) => {
     (async () => { for (;;) if ((await window.reading.read()).done) return resolve('complete'); })()
         .catch((error) => resolve(`failed: ${error}`));
 })"""
-OWNER_CHECK_S = 10  # pwa/sw.js OWNER_CHECK_MS
+OWNER_CHECK_S = 10  # pwa/sw/sw.js OWNER_CHECK_MS
 
 
 def test_a_download_fails_within_a_minute_once_the_window_sending_it_closed(window, server, tmp_path):

@@ -46,7 +46,7 @@ def test_update_to_a_new_build(playwright, dist, tmp_path):
         wait_for_library(first, "kept")
 
         # Version B is deployed; a second window finds it on its navigation.
-        with open(repo / "pwa" / "shell.css", "a") as css:
+        with open(repo / "pwa" / "page" / "shell.css", "a") as css:
             css.write("\n/* version B */\n")
         version_b = build_copy(repo, site)
         assert version_b != version_a

@@ -183,14 +183,14 @@ class MemorySampler(threading.Thread):
 
 
 class Harness:
-    """benchmarks/harness/ with Pyodide from dist/ and the app's pwa/opfs-fs.js (dist/ has it only inside the worker's
+    """benchmarks/harness/ with Pyodide from dist/ and the app's pwa/worker/opfs-fs.js (dist/ has it only inside the worker's
     bundle), served and open in a fresh profile."""
 
     def __init__(self, pw, dist, scratch):
         self.tmp = Path(tempfile.mkdtemp(prefix="harness-", dir=scratch))
         site = self.tmp / "site"
         shutil.copytree(dist / "pyodide", site / "pyodide")
-        shutil.copy(ROOT / "pwa" / "opfs-fs.js", site)
+        shutil.copy(ROOT / "pwa" / "worker" / "opfs-fs.js", site)
         wheel = next((ROOT / ".cache" / "wheels").glob("apsw-*-pyemscripten_*.whl"))  # build.py fetched it
         shutil.copy(wheel, site)
         self.apsw_wheel = wheel.name

@@ -92,7 +92,7 @@ FETCH_LOOP_JS = r"""async ([url, warmups, n, timeoutMs, before]) => {
   return { times, status, bytes, first, hits };
 }"""
 REQUEST_TIMEOUT_MS = 10_000
-# Drops the interpreter's memory snapshot (pwa/snapshot.js keeps it in this OPFS directory).
+# Drops the interpreter's memory snapshot (pwa/worker/snapshot.js keeps it in this OPFS directory).
 DROP_SNAPSHOT_JS = "navigator.storage.getDirectory().then(d => d.removeEntry('snapshots', {recursive: true}))"
 
 
@@ -116,7 +116,7 @@ def page_urls(word):
 
 
 # Fetched before each timed request of the page ratios: in the app, any request but a page's own makes the worker draw
-# the next page again (pwa/response-cache.js keeps it only while nothing else ran), so the ratios compare Datasette
+# the next page again (pwa/worker/response-cache.js keeps it only while nothing else ran), so the ratios compare Datasette
 # drawing the page on both sides. Repeat views, from the cache, are timed on their own.
 FRESH = "-/versions.json"
 

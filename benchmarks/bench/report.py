@@ -72,7 +72,7 @@ def page_table(p):
         "response message out) and *relay* the rest (service worker, shell, messages, Response); *first request* is the "
         "very first fetch of that URL in the session (a page type's first render also compiles its templates). Each "
         "timed request follows an untimed one of another page, so the app draws the page again; *repeat view* is the "
-        "same URL asked again and again, with how many answers came from the worker's cache (pwa/response-cache.js).",
+        "same URL asked again and again, with how many answers came from the worker's cache (pwa/worker/response-cache.js).",
         "",
         "| page | app | worker | relay | repeat view (cache hits) | native (baseline) | ratio | native, default threads | first request app / native | bytes app / native |",
         "|---|---|---|---|---|---|---|---|---|---|",

@@ -38,7 +38,9 @@ class WarmStart:
     usable: dict | None
     with_launch: dict | None
     fcp: dict | None
-    saved_view: dict | None  # the page as saved at the last visit, shown while Python starts (pwa/saved-views.js)
+    saved_view: (
+        dict | None
+    )  # the page as saved at the last visit, shown while Python starts (pwa/shared/saved-views.js)
     saved_view_answered: dict | None  # when the service worker had checked that it is current and sent it
     stages: dict
     runs: list

@@ -1,4 +1,4 @@
-"""Damaged databases through the app's Python under CPython, as the worker uses it (pwa/library-in.js, library.js):
+"""Damaged databases through the app's Python under CPython, as the worker uses it (pwa/worker/library-in.js, library.js):
 
 - "import": a file opened into the library: problem_with() (header, length, quick_check); if it passes, add() into
   the running app beside the intact database (serveNew: one set aside is removed again and refused).

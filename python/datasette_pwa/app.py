@@ -83,7 +83,7 @@ class App:
     async def is_stored_query(self, path: str) -> bool:
         """Whether path ("db/name" after base_url, as in the URL, perhaps with a format: "db/name.json") is a stored
         query's page, Datasette's or SQLite's own (a view), not a table's: its SQL may answer differently each time
-        (random(), datetime('now')), so the worker's cache (pwa/response-cache.js) does not keep it."""
+        (random(), datetime('now')), so the worker's cache (pwa/worker/response-cache.js) does not keep it."""
         database, name = (tilde_decode(unquote(part)) for part in path.split("/"))
         name = name.rsplit(".", 1)[0]  # a format; a dot in a name is tilde-encoded (~2E)
         db = self.ds.databases.get(database)

@@ -56,7 +56,7 @@ CONNECT_OUT_HEADER = "x-datasette-pwa-connect-out"
 def policy(nonce: str, connect_out: bool = False) -> str:
     """The policy of an HTML page: its own scripts, nothing outside the app's origin (unless connect_out: fetches to
     any http or https server), no framing by other sites. Framing by the app's own scope alone (its origin may be
-    shared) is the service worker's check (pwa/sw.js fromThisApp): frame-ancestors compares origins, never paths."""
+    shared) is the service worker's check (pwa/sw/sw.js fromThisApp): frame-ancestors compares origins, never paths."""
     connect = "connect-src 'self' http: https:; " if connect_out else ""
     return (
         f"default-src 'self' data: blob:; {connect}script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {HANDLER_HASHES}; "

@@ -203,7 +203,7 @@ async def add(ds: Datasette, *databases: tuple[str, str], read_only: bool = Fals
     """Serve each (name, path); one catalog refresh for all of them, which matters at start with many databases.
     Returns {name: why it cannot be opened} for those SQLite cannot read, which are set aside (standalone.py).
 
-    read_only: the files are the user's own, opened in place (pwa/file-fs.js): Datasette opens them immutable (no
+    read_only: the files are the user's own, opened in place (pwa/worker/file-fs.js): Datasette opens them immutable (no
     journal, no locks, nothing written) and offers no writes."""
     for name, path in databases:
         database = LibraryDatabase(ds, path=path, is_mutable=not read_only)

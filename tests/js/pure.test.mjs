@@ -2,9 +2,9 @@
 // tests). What needs a browser (OPFS, workers, the service worker) is tested in one, by the Python tests.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatBytes } from "../../pwa/bytes.js";
-import { libraryState } from "../../pwa/counters.js";
-import { datasettePageAt } from "../../pwa/protocol.js";
+import { formatBytes } from "../../pwa/shared/bytes.js";
+import { libraryState } from "../../pwa/shared/counters.js";
+import { datasettePageAt } from "../../pwa/shared/protocol.js";
 
 test("sizes read as a person says them", () => {
   assert.equal(formatBytes(0), "1 KB");

@@ -1,11 +1,11 @@
-"""A database opened in place (pwa/library-inplace.js) is the user's own file, served immutable: each of its pages
+"""A database opened in place (pwa/worker/library-inplace.js) is the user's own file, served immutable: each of its pages
 says so, and offers the copy that can be changed. The button names the shell's library action it runs
-(LibraryActions.bindPageActions in pwa/library-actions.js)."""
+(LibraryActions.bindPageActions in pwa/page/library-actions.js)."""
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-COPY_ACTION = "Copy into library"  # the label of the shell's action (pwa/library-actions.js)
+COPY_ACTION = "Copy into library"  # the label of the shell's action (pwa/page/library-actions.js)
 
 
 def read_only_notice(datasette, database: str):

@@ -4,10 +4,10 @@
 // and what this browser lacks. Once a database is open, Datasette's own home page takes its place.
 import { missingFeatures } from "./about.js";
 import { newImportId } from "./library-actions.js";
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 import * as view from "./view.js";
 /** @import { LibraryActions } from "./library-actions.js" */
-/** @import { Database } from "./protocol.js" */
+/** @import { Database } from "../shared/protocol.js" */
 
 // build.py writes it (build_steps/sample.py); tests/test_build.py checks the name is the same in both.
 const SAMPLE = "sample.db";

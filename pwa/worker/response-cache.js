@@ -10,9 +10,9 @@
 //   list and the settings have no counter).
 // The stamp is taken before Datasette draws the page: a write while it draws leaves the entry stale, never served.
 // An answer that sets a cookie is not kept: it changed what the next one shows (a page showing a message clears it).
-import { COUNTER_AT, COUNTER_LENGTH, libraryState } from "./counters.js";
+import { COUNTER_AT, COUNTER_LENGTH, libraryState } from "../shared/counters.js";
 import { lib, MOUNT } from "./library.js";
-/** @import { HeaderList, RequestMessage } from "./protocol.js" */
+/** @import { HeaderList, RequestMessage } from "../shared/protocol.js" */
 
 /**
  * What this module uses of datasette_pwa.App (a Pyodide proxy; its attributes are proxies to destroy).

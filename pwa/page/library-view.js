@@ -1,8 +1,8 @@
 // The library in the sidebar, import progress, notices and dialogs. Names of files, databases and errors are
 // untrusted: they only ever go in as text.
 
-import { formatBytes } from "./bytes.js";
-/** @import { Database } from "./protocol.js" */
+import { formatBytes } from "../shared/bytes.js";
+/** @import { Database } from "../shared/protocol.js" */
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,9 +1,9 @@
 // About the app: every version, and where the library is kept.
 import * as ui from "./library-view.js";
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 /** @import { FileWindow } from "./opening.js" */
 /** @import { StorageState } from "./library-view.js" */
-/** @import { Versions } from "./protocol.js" */
+/** @import { Versions } from "../shared/protocol.js" */
 /** @import { Runtime } from "./runtime.js" */
 
 /**

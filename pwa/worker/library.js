@@ -1,12 +1,12 @@
 // The worker's library: database files in a store (store-opfs.js: OPFS, kept across restarts; store-memory.js: in
 // memory, where the browser gives no usable OPFS), their records (records.js), and Datasette told about each one
 // (python/datasette_pwa/library.py). Files coming in: library-in.js; copies going out: library-out.js.
-import { LIBRARY_DIRECTORY } from "./counters.js";
+import { LIBRARY_DIRECTORY } from "../shared/counters.js";
 import { forgetInPlace, reopenInPlace, waiting } from "./library-inplace.js";
-import * as records from "./records.js";
+import * as records from "../shared/records.js";
 import { memoryStore } from "./store-memory.js";
 import { opfsStore } from "./store-opfs.js";
-/** @import { Database, LibraryApi } from "./protocol.js" */
+/** @import { Database, LibraryApi } from "../shared/protocol.js" */
 
 export const MOUNT = `/${LIBRARY_DIRECTORY}`;
 // Datasette's internal database (stored queries, its catalog), kept with the library so it survives restarts.

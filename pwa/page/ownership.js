@@ -4,7 +4,7 @@
 // service worker client ids). Another window offers to take over; the owner then stops its worker and lets go, even
 // while it is still starting.
 
-import { LIBRARY_LOCK } from "./protocol.js";
+import { LIBRARY_LOCK } from "../shared/protocol.js";
 
 const channel = new BroadcastChannel(LIBRARY_LOCK);
 const HAND_OVER = "hand-over";

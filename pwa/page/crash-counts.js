@@ -3,7 +3,7 @@
 // database; an answered page of it clears its count. At two crashes in a row the next start sets it aside: the
 // worker does not open it, and the library lists it as "Can't be opened" with Try again, Download and Remove.
 // Kept in localStorage: the shell must read it before the worker starts, in every window of the app.
-/** @import { Database } from "./protocol.js" */
+/** @import { Database } from "../shared/protocol.js" */
 
 const KEY = "datasette-pwa-crashes";
 const SET_ASIDE_AT = 2;

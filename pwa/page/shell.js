@@ -13,11 +13,11 @@ import { recentPages, remember } from "./recent.js";
 import { saveCurrent } from "./saving.js";
 import * as settings from "./settings.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
-import { datasettePageAt, DS_PATH, MSG } from "./protocol.js";
+import { datasettePageAt, DS_PATH, MSG } from "../shared/protocol.js";
 import { Runtime } from "./runtime.js";
 import * as view from "./view.js";
 import { bindWelcome, firstVisit, follow } from "./welcome.js";
-/** @import { FaultMessage, FromServiceWorker, ProgressMessage } from "./protocol.js" */
+/** @import { FaultMessage, FromServiceWorker, ProgressMessage } from "../shared/protocol.js" */
 
 // Offline, a check fails quietly and costs nothing.
 const UPDATE_CHECK_MS = 60 * 60 * 1000;

@@ -1,6 +1,6 @@
 // Which app window's worker serves the library, as the service worker finds it (sw.js relays every ds/ request to it):
 // the window that said so (its OWNER message), else the first one that answers yes when asked.
-import { MSG } from "./protocol.js";
+import { MSG } from "../shared/protocol.js";
 
 // This service worker's global scope, as TypeScript knows it (see sw.js).
 const sw = /** @type {ServiceWorkerGlobalScope & typeof globalThis} */ (self);

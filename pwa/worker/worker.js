@@ -5,12 +5,12 @@ import { libraryInPlace } from "./library-inplace.js";
 import { libraryOut } from "./library-out.js";
 import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.js";
 import { whyNoOPFS } from "./opfs-fs.js";
-import { LIBRARY, MSG } from "./protocol.js";
+import { LIBRARY, MSG } from "../shared/protocol.js";
 import { startPython } from "./python-start.js";
 import { changed, lookup } from "./response-cache.js";
-import * as savedViews from "./saved-views.js";
+import * as savedViews from "../shared/saved-views.js";
 /** @import { PyodideAPI } from "pyodide" */
-/** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "./protocol.js" */
+/** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "../shared/protocol.js" */
 
 const libraryMethods = libraryApi({ ...libraryCore, ...libraryIn, ...libraryOut, ...libraryInPlace });
 

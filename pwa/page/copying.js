@@ -1,8 +1,8 @@
 // A file copied into the library (or a download, or an import): a progress row with Cancel while the worker works.
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 import * as ui from "./library-view.js";
 /** @import { Runtime } from "./runtime.js" */
-/** @import { ImportProgressMessage } from "./protocol.js" */
+/** @import { ImportProgressMessage } from "../shared/protocol.js" */
 
 // A copy hears Cancel between chunks, within milliseconds; a statement runs in Python, which hears nothing until it
 // ends (a recursive query in a script may never end). Past this, the worker is stopped: its journal rolls the

@@ -3,11 +3,11 @@
 // workbox-cli injects the precache manifest.
 import { clientsClaim } from "workbox-core";
 import { addPlugins, matchPrecache, precacheAndRoute } from "workbox-precaching";
-import { datasettePageAt, DS_PATH, MSG } from "./protocol.js";
-import * as savedViews from "./saved-views.js";
+import { datasettePageAt, DS_PATH, MSG } from "../shared/protocol.js";
+import * as savedViews from "../shared/saved-views.js";
 import { findShell, noteOwner } from "./sw-owner.js";
 /**
- * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "./protocol.js"
+ * @import { BodyMessage, FaultMessage, PrecacheProgressMessage, RequestMessage, ResponseMessage } from "../shared/protocol.js"
  */
 
 // Boot takes seconds; a cold first visit on a slow disk can take much longer. Past this, say so on the page.

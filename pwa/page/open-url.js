@@ -4,7 +4,7 @@
 import { newImportId } from "./library-actions.js";
 import * as ui from "./library-view.js";
 import { isScript } from "./opening.js";
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 /** @import { LibraryActions } from "./library-actions.js" */
 
 const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);

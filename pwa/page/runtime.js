@@ -1,9 +1,9 @@
 // The shell's side of the Datasette worker: starts it, relays the service worker's requests to it,
 // and fails pending requests cleanly when the worker dies or is restarted.
-import { MSG } from "./protocol.js";
+import { MSG } from "../shared/protocol.js";
 /**
  * @import { FromWorker, LibraryApi, LibraryResult, ReadyMessage, RequestMessage, ResultMessage, Settings }
- *   from "./protocol.js"
+ *   from "../shared/protocol.js"
  */
 
 // The worker answers PING between tasks. While it answers no request and runs no library call, this much silence

@@ -1,12 +1,12 @@
 // Files coming into the library: a database copied in, CSV or JSON imported as a table, a file fetched from a URL.
 // Each copy streams (never whole in memory), reports progress, can be cancelled, and leaves nothing behind on failure.
-import { formatBytes, roomLeft } from "./bytes.js";
+import { formatBytes, roomLeft } from "../shared/bytes.js";
 import { copyIntoFS } from "./library-files.js";
 import { isWalHeader } from "./opfs-fs.js";
 import { describe, find, keep, lib, makeEmpty, markWritten, pathOf, reserve, serveNew, unreserve } from "./library.js";
-import { MSG } from "./protocol.js";
-import * as records from "./records.js";
-/** @import { LibraryApi } from "./protocol.js" */
+import { MSG } from "../shared/protocol.js";
+import * as records from "../shared/records.js";
+/** @import { LibraryApi } from "../shared/protocol.js" */
 
 const copies = new Map(); // import id -> AbortController of a copy under way
 

@@ -126,7 +126,7 @@ export const MSG = Object.freeze({
  *   service worker posts to a window (a REQUEST and WHO_OWNS with a reply port).
  */
 
-// The library methods the shell may CALL in the worker (see pwa/library.js for each one's arguments).
+// The library methods the shell may CALL in the worker (see pwa/worker/library.js for each one's arguments).
 // Each is a method of LibraryApi below; worker.js checks at start that the library has these methods and no others.
 export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>>} */ (Object.freeze({
   LIST: "list",

@@ -4,14 +4,14 @@
 import { refreshStorage } from "./about.js";
 import { databaseActions } from "./database-actions.js";
 import { forgive } from "./crash-counts.js";
-import { formatBytes, roomLeft } from "./bytes.js";
+import { formatBytes, roomLeft } from "../shared/bytes.js";
 import { isDataFile, isScript, scriptOpening } from "./opening.js";
 import { withProgress } from "./copying.js";
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 import * as ui from "./library-view.js";
 /** @import { Runtime } from "./runtime.js" */
 /** @import { DatabaseAction, Question } from "./library-view.js" */
-/** @import { Database } from "./protocol.js" */
+/** @import { Database } from "../shared/protocol.js" */
 
 let nextImport = 1;
 /** A new import id: it names a copy into the library, for its progress and its Cancel (protocol.js). */

@@ -2,7 +2,7 @@
 // drag and drop anywhere on the window (Datasette's frame included), and the OS's "open with" (launchQueue).
 // Each hands over a list of {file, handle}; handle is a FileSystemFileHandle when the browser gives one
 // (needed for saving back), else null. Which files: formats.js, written by build.py from python/datasette_pwa/formats.py.
-// @ts-expect-error: build.py writes formats.js into dist/; pwa/ has no copy to check against.
+// @ts-expect-error: build.py writes formats.js into the copy of pwa/ it bundles; pwa/ has no copy to check against.
 import { FORMATS } from "./formats.js";
 
 /**

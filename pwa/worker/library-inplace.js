@@ -5,8 +5,8 @@
 import { addFile, mountFiles, removeFile } from "./file-fs.js";
 import { libraryIn } from "./library-in.js";
 import { describe, find, lib, reserve, serveNew } from "./library.js";
-import * as records from "./records.js";
-/** @import { LibraryApi } from "./protocol.js" */
+import * as records from "../shared/records.js";
+/** @import { LibraryApi } from "../shared/protocol.js" */
 
 const MOUNT = "/inplace";
 const pathIn = (record) => `${MOUNT}/${record.file}`;

@@ -3,7 +3,7 @@
 import { download, save, saveAs } from "./saving.js";
 /** @import { LibraryActions } from "./library-actions.js" */
 /** @import { DatabaseAction } from "./library-view.js" */
-/** @import { Database } from "./protocol.js" */
+/** @import { Database } from "../shared/protocol.js" */
 
 /**
  * Whether Datasette serves a database: null while it waits for permission to read its file, false when it cannot be

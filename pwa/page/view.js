@@ -1,8 +1,8 @@
 // The shell's DOM: boot progress, failure panel, status bar and title.
 // Every untrusted string goes in as text, never as HTML.
 
-import { formatBytes } from "./bytes.js";
-import { SAVED_AT } from "./saved-views.js";
+import { formatBytes } from "../shared/bytes.js";
+import { SAVED_AT } from "../shared/saved-views.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,7 +1,7 @@
 // Copies going out of the library: Save back to the original file (or Save as…), Download, and the original's check.
 import { describe, find, lib, pathOf, problemOf } from "./library.js";
-import * as records from "./records.js";
-/** @import { LibraryApi } from "./protocol.js" */
+import * as records from "../shared/records.js";
+/** @import { LibraryApi } from "../shared/protocol.js" */
 
 // A Download's copy is read by the browser after the call returns: kept this long (or until the next start).
 const DOWNLOAD_COPY_MS = 10 * 60 * 1000;

@@ -1,7 +1,7 @@
 // Saving a database out of the library: back to the file it came from, to a new file (Save as…), or as a download
 // where the browser cannot write files. actions: the LibraryActions (its runtime, and attempt()).
 import * as ui from "./library-view.js";
-import { LIBRARY } from "./protocol.js";
+import { LIBRARY } from "../shared/protocol.js";
 /** @import { FileWindow } from "./opening.js" */
 /** @import { LibraryActions } from "./library-actions.js" */
 
