@@ -31,17 +31,16 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(HERE)]
-
 from bench.common import DB, fmt, say, serve, snapshot_dist, stats
 from bench.report import footer
 from bench.start import cold_start, fill_library, warm_start
-from helpers import wait_kept
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from run import RESULTS, environment, write
+from testkit.page import wait_kept
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 
 WORKTREE = "worktree"
 # The worker's marks (pwa/worker/python-start.js, pwa/worker/worker.js), in the order a start passes them.

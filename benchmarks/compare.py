@@ -20,19 +20,16 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import datagen  # benchmarks/, this script's folder
 from bench.common import app_window
 from datasette_pwa import library
 from datasette_pwa.app import start
 from playwright.sync_api import sync_playwright
+from testkit import ORIGIN
 
 CHANGED_ITEMS = 300
 CHANGED_EVENTS = 100
@@ -101,7 +98,7 @@ async def time_compare(a: Path, b: Path, runs: int) -> tuple[list[float], dict]:
     times, reply = [], None
     for _ in range(runs):
         began = time.perf_counter()
-        reply = await app.handle("GET", "http://127.0.0.1/ds/-/compare.json?a=a&b=b", [], None)
+        reply = await app.handle("GET", ORIGIN + "/ds/-/compare.json?a=a&b=b", [], None)
         times.append(time.perf_counter() - began)
         if reply.status != 200:
             raise SystemExit(f"/-/compare.json answered {reply.status}: {reply.body[:500]!r}")

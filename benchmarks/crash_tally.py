@@ -6,8 +6,8 @@ For each kind: start the app on a fresh profile, repeat that kind of write (reco
 response, or a message in the window), SIGKILL every Chromium process of the profile at a random moment, start again
 and check. Per kind it prints acknowledged writes lost, starts that failed and integrity failures (each must be 0).
 Writes benchmarks/results/crash_tally.json (each kind's counts, what it is, the commit and SQLite) and crash_tally.txt;
-benchmarks/readme_figures.py makes docs/safety.md's table from the JSON. Uses the test suite's helpers and the built
-dist/.
+benchmarks/readme_figures.py makes docs/safety.md's table from the JSON. Uses the test suite's helpers (testkit/) and
+the built dist/.
 """
 
 import argparse
@@ -21,29 +21,26 @@ import threading
 import time
 from pathlib import Path
 
+import testkit.app_sqlite  # noqa: F401 - the app's SQLite in sqlite3's place, as in the tests
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from conftest import launch, serve_app, wait_ready
-from helpers import (
+from testkit.browser import grant_write_permission, kill_browser, launch, wait_ready
+from testkit.databases import kilobyte_rows, make_db
+from testkit.page import (
     check,
     clear_notices,
     drop,
     execute_write,
-    grant_write_permission,
     insert,
-    kill_browser,
-    make_big_db,
-    make_db,
     notices,
     open_with_input,
     query,
     wait_for_library,
     wait_for_notice,
 )
+from testkit.servers import serve_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "benchmarks" / "results" / "crash_tally.txt"
 
@@ -82,7 +79,7 @@ class Update:
     max_delay = 15.0  # one update of every row takes several seconds: some kills must land after acknowledgements
 
     def setup(self, page, work):
-        drop(page, [make_big_db(work / "long.db", 60_000)])
+        drop(page, [make_db(work / "long.db", kilobyte_rows(60_000))])
         wait_for_library(page, self.db)
         write(page, self.db, "update items set size = 0")
         self.acknowledged = 0
@@ -137,7 +134,7 @@ class Save:
     max_delay = 12.0  # an insert, then a save of 30 MB: some kills must land after a confirmed save
 
     def setup(self, page, work):
-        self.original = make_big_db(work / "saved.db", 30_000)
+        self.original = make_db(work / "saved.db", kilobyte_rows(30_000))
         drop(page, [self.original])
         wait_for_library(page, self.db)
         self.acknowledged = 0  # saves confirmed in the window, each with one more row

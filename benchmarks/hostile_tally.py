@@ -5,8 +5,8 @@
 1. Damaged databases (benchmarks/hostile/shapes.py, damage.py) through the app's Python under CPython, each as an
    import and as a database of the library at a start, in worker processes with a time limit.
 2. A random sample of them opened in the real app in Chromium, beside an intact database, restarting every 10.
-3. Every hostile script of tests/hostile_scripts.py in Chromium: execute-write, a drop of its file, a link to it.
-4. Pull from the hostile servers of tests/hostile_servers.py: under CPython (pull-rows) and in Chromium (Pull…).
+3. Every hostile script of testkit/hostile_scripts.py in Chromium: execute-write, a drop of its file, a link to it.
+4. Pull from the hostile servers of testkit/hostile_servers.py: under CPython (pull-rows) and in Chromium (Pull…).
 
 The browser sections build dist/ and run under the machine's shared lock (/tmp/browser.lock), taken here. Writes
 benchmarks/results/hostile_tally.json and hostile_tally.md: one run, one file of each.
@@ -20,9 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import hostile  # noqa: F401 - puts tests/ and python/ on sys.path
+import hostile  # noqa: F401 - first: it puts the app's SQLite in sqlite3's place
 from hostile import damaged, pull, report
 from hostile.damage import Damager
 
@@ -66,11 +64,11 @@ def what_was_tried(args, sections) -> list[str]:
         "damaged_chromium_start": f"The same {tried('damaged_chromium_start')}, in Chromium, as databases already in "
         "the library at a start: ten at a time written over the OPFS files of ten databases of the library, then "
         "the app started.",
-        "scripts": f"{tried('scripts')} hostile scripts (tests/hostile_scripts.py), "
+        "scripts": f"{tried('scripts')} hostile scripts (testkit/hostile_scripts.py), "
         "each brought three ways into a database beside a victim whose real path in the worker it aims at; SQL time "
         "limit 2 s; slow scripts brought as files cancelled after 3 s.",
-        "pull_cpython": "Hostile Pull servers (tests/hostile_servers.py): the cases the app's Python decides, through "
-        "pull-rows.",
+        "pull_cpython": "Hostile Pull servers (testkit/hostile_servers.py): the cases the app's Python decides, "
+        "through pull-rows.",
         "pull_chromium": "Every hostile Pull server case through the real Pull… dialog.",
     }
     return [said[name] for name in sections if name in said]
@@ -139,7 +137,7 @@ def main():
         "ended": time.strftime("%Y-%m-%d %H:%M:%S"),
         "seconds": round(time.monotonic() - began),
         "revision": report.revision(),
-        # The CPython sections' SQLite, which the hostile package put in sqlite3's place (tests/sqlite_in_tests.py).
+        # The CPython sections' SQLite, which the hostile package put in sqlite3's place (testkit/app_sqlite.py).
         "sqlite": sys.modules["sqlite3"].sqlite_version,
         "options": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items()},
         "tried": what_was_tried(args, sections),

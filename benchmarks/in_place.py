@@ -9,18 +9,16 @@ large.py's run (results/latest.md), and the target is 2 s.
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
-
 import datagen
-from conftest import launch, serve_app, wait_ready
-from helpers import wait_for_frame
+import testkit.app_sqlite  # noqa: F401 - the app's SQLite in sqlite3's place, as in the tests
 from playwright.sync_api import sync_playwright
+from testkit.browser import launch, wait_ready
+from testkit.page import wait_for_frame
+from testkit.servers import serve_app
 
 SHOWN_JS = """query => {
   const doc = document.getElementById("frame").contentDocument;

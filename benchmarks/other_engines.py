@@ -3,12 +3,12 @@ WebKitGTK, each engine against native `datasette serve` fetched from that same e
 
     .venv/bin/python benchmarks/other_engines.py [--warm-runs 5] [--requests 15] [--engines firefox webkit]
 
-Engines are driven as the tests drive them (tests/engines.py); every request off 127.0.0.1 goes to a refusing proxy.
+Engines are driven as the tests drive them (testkit/engines.py); every request off 127.0.0.1 goes to a refusing proxy.
 - Firefox: the app visited once online and the page set's database opened into its library; then, with the app's
   server stopped, a new firefox-esr on the same profile for each warm start, to that database's page (as section 2 of
   run.py). The page set (as section 3) is timed in the last warm-started window, then natively.
 - WebKit: MiniBrowser under WebKitWebDriver always runs on ephemeral storage, so warm starts are MiniBrowser launches
-  without WebDriver on one HOME (tests/webkit_returning.py), with the server answering only their harness. WebKitGTK
+  without WebDriver on one HOME (testkit/webkit_returning.py), with the server answering only their harness. WebKitGTK
   has no OPFS sync access handles: its library is in memory, so a warm start opens Datasette's home page (an empty
   library), and the page set is timed in a WebDriver session after opening the database into that memory library.
 
@@ -21,17 +21,10 @@ import datetime
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(HERE)]
-
 import datagen
-import engines
-import webkit_returning
 from bench.common import DB, USABLE_JS, fmt, say, serve, snapshot_dist, stats
 from bench.pages import (
     FETCH_LOOP_JS,
@@ -42,8 +35,11 @@ from bench.pages import (
     native_server,
     page_urls,
 )
-from conftest import SNAPSHOT_KEPT
-from helpers import IN_LIBRARY
+from testkit import engines, webkit_returning
+from testkit.browser import SNAPSHOT_KEPT
+from testkit.page import IN_LIBRARY
+
+HERE = Path(__file__).resolve().parent
 
 RESULTS = HERE / "results"
 BOOT_TIMEOUT_S = 240

@@ -11,18 +11,17 @@ memory above about 1 GB fails on some iPhones. Writes benchmarks/results/phone_m
 
 import json
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
-
 from bench.common import MemorySampler, memory_mb
-from conftest import PHONE, launch, serve_app, wait_ready
-from helpers import open_with_input, wait_for_frame
 from playwright.sync_api import sync_playwright
+from testkit.browser import PHONE, launch, wait_ready
+from testkit.page import open_with_input, wait_for_frame
+from testkit.servers import serve_app
+
+HERE = Path(__file__).resolve().parent
 
 RESULTS = HERE / "results"
 IOS_LIMIT_MB = 1500

@@ -12,8 +12,6 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from hostile.report import table
 
 ROOT = Path(__file__).resolve().parent.parent

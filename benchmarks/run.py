@@ -37,15 +37,13 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(HERE)]
-
 from bench import large, pages, queries, start
 from bench.common import say, serve, snapshot_dist
 from bench.report import footer, report
-from conftest import CHROMIUM
 from playwright.sync_api import sync_playwright
+from testkit.browser import CHROMIUM
+
+HERE = Path(__file__).resolve().parent
 
 RESULTS = HERE / "results"
 

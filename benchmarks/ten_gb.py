@@ -12,20 +12,18 @@ times its size free: the file, the app's copy and the baseline's copy (removed a
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
-
 import datagen
 from bench.common import say, serve, snapshot_dist
 from bench.large import import_baselines, large_database
-from conftest import launch, wait_ready
 from in_place import open_in_place
 from playwright.sync_api import sync_playwright
+from testkit.browser import launch, wait_ready
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULT = ROOT / "benchmarks" / "results" / "ten_gb.json"
 

@@ -1,6 +1,6 @@
 """Publish and pull (issue 13): how long the app takes to publish --rows rows to a real `datasette serve` 1.0a41 on
 loopback and to pull them back, clicking Publish and Pull in the built app (headless Chromium), against the baseline:
-the same batches moved by the app's own Python under CPython (tests/helpers.py's publish_natively and pull_natively,
+the same batches moved by the app's own Python under CPython (testkit/transfer.py's publish_natively and pull_natively,
 what the pages do, with urllib) to the same server, in the same run.
 
     .venv/bin/python benchmarks/transfer.py [--rows 100000] [--runs 3]
@@ -12,20 +12,18 @@ import functools
 import shutil
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
 from bench.common import app_window
-from conftest import serve_datasette
 from datasette_pwa import library
 from datasette_pwa.app import start
-from helpers import http, make_db, make_publish_db, publish_natively, pull_natively
 from playwright.sync_api import sync_playwright
+from testkit import ORIGIN
+from testkit.databases import make_db, to_publish
+from testkit.servers import http, serve_datasette
+from testkit.transfer import publish_natively, pull_natively
 
 MESSAGE = ".pwa-transfer-message:not([hidden])"
 
@@ -74,9 +72,7 @@ async def time_cpython(source, pulled, remote, runs):
 
     def local(path, method="GET", body=None):
         headers = [("content-type", "application/json")] if body else []
-        return asyncio.run_coroutine_threadsafe(
-            app.handle(method, "http://127.0.0.1" + path, headers, body), loop
-        ).result()
+        return asyncio.run_coroutine_threadsafe(app.handle(method, ORIGIN + path, headers, body), loop).result()
 
     loop = asyncio.get_running_loop()
     publish, pull = [], []
@@ -109,7 +105,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="transfer-bench-"))
     remote = None
     try:
-        source = make_publish_db(work / "shelf.db", args.rows)
+        source = make_db(work / "shelf.db", to_publish(args.rows))
         pulled = make_db(work / "pulled.db", rows=1, table="kept")
         (work / "server").mkdir()
         sqlite3.connect(work / "server" / "team.db").close()

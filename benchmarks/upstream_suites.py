@@ -20,12 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
 from upstream import prepare, report, timing
 from upstream.compare import differences
 from upstream.runs import CACHE, counts, read_run, run
+
+HERE = Path(__file__).resolve().parent
 
 RESULTS = HERE / "results"
 BUNDLED = [requirement.split("==")[0] for requirement in prepare.BUNDLED]

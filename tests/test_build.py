@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
-from conftest import ROOT
+from testkit import ROOT
 
 
 def snapshot(dist):

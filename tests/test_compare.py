@@ -10,11 +10,11 @@ import sqlite3
 from urllib.parse import urlencode
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.plugin.compare import compare_files
 from datasette_pwa.standalone import AppDatasette
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<script>alert(1)</script> \"q\" 'a' [b] & c"

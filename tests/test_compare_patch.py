@@ -12,7 +12,6 @@ import subprocess
 from contextlib import closing
 
 import pytest
-from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.plugin import compare_patch
@@ -21,6 +20,7 @@ from datasette_pwa.plugin.dump import CHUNK_BYTES
 from datasette_pwa.restore import ImportFailed, restore_file
 from datasette_pwa.standalone import AppDatasette
 from test_compare import ORIGIN, get, make
+from testkit.app import run_async, stream
 
 TABLE = "ü \"q\" 'a' [b]\nx"  # a line break too: a name in a comment must not end it
 TABLE_SQL = '"' + TABLE.replace('"', '""') + '"'

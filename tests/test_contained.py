@@ -2,12 +2,12 @@
 words, and a script whose statement never ends is stopped by Cancel, leaving nothing behind."""
 
 import pytest
-from conftest import installed_copy, launch, wait_ready
-from helpers import (
+from testkit.browser import installed_copy, launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import (
     IN_LIBRARY,
     clear_notices,
     execute_write,
-    make_db,
     open_with_input,
     query,
     wait_for_library,

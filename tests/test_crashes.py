@@ -6,21 +6,10 @@ import sqlite3
 import threading
 import time
 
-from conftest import installed_copy, start_app
-from helpers import (
-    check,
-    drop,
-    grant_write_permission,
-    insert,
-    kill_browser,
-    library_names,
-    make_big_db,
-    make_db,
-    notices,
-    query,
-    wait_for_library,
-)
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import grant_write_permission, installed_copy, kill_browser, start_app
+from testkit.databases import kilobyte_rows, make_db
+from testkit.page import check, drop, insert, library_names, notices, query, wait_for_library
 
 
 def start(playwright, profile, server):
@@ -60,7 +49,7 @@ def test_acknowledged_writes_survive_kills_at_random_moments(playwright, server,
 
 def test_a_kill_during_import_leaves_no_half_database(playwright, server, installed, tmp_path):
     profile = installed_copy(installed, tmp_path / "profile")
-    big = make_big_db(tmp_path / "bigimport.db", 300_000)
+    big = make_db(tmp_path / "bigimport.db", kilobyte_rows(300_000))
     context, page = start(playwright, profile, server)
     usage = page.evaluate("navigator.storage.estimate().then(e => e.usage)")
     drop(page, [big])
@@ -77,7 +66,7 @@ def test_a_kill_during_import_leaves_no_half_database(playwright, server, instal
 def test_a_kill_during_save_back_leaves_the_old_or_the_new_file(playwright, server, installed, tmp_path):
     profile = installed_copy(installed, tmp_path / "profile")
     grant_write_permission(profile, server.url.rstrip("/"))
-    original = make_big_db(tmp_path / "saved.db", 150_000)
+    original = make_db(tmp_path / "saved.db", kilobyte_rows(150_000))
     old = hashlib.sha256(original.read_bytes()).hexdigest()
     context, page = start(playwright, profile, server)
     drop(page, [original])

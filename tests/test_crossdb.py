@@ -8,9 +8,9 @@ import sqlite3
 from urllib.parse import urlencode
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 ODD = 'a]b "c" [d]'  # would break Datasette's own crossdb ATTACH, which writes [name]

@@ -6,12 +6,13 @@ import sqlite3
 import threading
 
 import pytest
-from conftest import launch, run_async
 from datasette import hookimpl
 from datasette.plugins import pm
 from datasette_pwa import csp, library
 from datasette_pwa.app import start
 from markupsafe import Markup
+from testkit.app import run_async
+from testkit.browser import launch
 
 PAGES = [
     "/ds/",

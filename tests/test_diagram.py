@@ -8,10 +8,10 @@ from itertools import combinations
 from urllib.parse import quote
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.diagram import Column, ForeignKey, Table, layout, order
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 SVG = "{http://www.w3.org/2000/svg}"

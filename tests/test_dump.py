@@ -8,7 +8,6 @@ import subprocess
 import time
 
 import pytest
-from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import App, start
 from datasette_pwa.exchange import CHUNK_BYTES
@@ -16,7 +15,8 @@ from datasette_pwa.importing import ImportFailed, import_file
 from datasette_pwa.plugin import dump
 from datasette_pwa.restore import split_statements
 from datasette_pwa.standalone import AppDatasette
-from helpers import make_numbered_db
+from testkit.app import run_async, stream
+from testkit.databases import make_db, numbered
 
 ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<b>\"it's\" & 'x'</b> table"
@@ -232,7 +232,7 @@ def test_an_actor_who_may_not_view_the_database_gets_no_dump(source):
 
 
 def big_app(tmp_path):
-    path = make_numbered_db(tmp_path / "big.db", 40_000, label="'row ' || i || ' ' || hex(randomblob(40))")
+    path = make_db(tmp_path / "big.db", numbered(40_000, label="'row ' || i || ' ' || hex(randomblob(40))"))
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("big", str(path))))
     return app

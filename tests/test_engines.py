@@ -15,11 +15,10 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import engines
 import pytest
-import webkit_returning
-from conftest import serve_directory
-from helpers import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT, serve_cors_files
+from testkit import engines, webkit_returning
+from testkit.page import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
+from testkit.servers import serve_cors_files, serve_directory
 
 pytestmark = [
     pytest.mark.browser,

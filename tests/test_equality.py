@@ -6,8 +6,8 @@ import sys
 import urllib.request
 
 import pytest
-from conftest import NATIVE_ENV, free_port, start_server
 from datasette_pwa.app import SQL_TIME_LIMIT_MS
+from testkit.servers import NATIVE_ENV, free_port, start_server
 
 ENDPOINTS = [
     ".json",

@@ -1,8 +1,9 @@
 """When the runtime itself fails, the user is told, Datasette restarts, and the databases are still there."""
 
 import pytest
-from conftest import installed_copy, start_app, wait_ready
-from helpers import clear_notices, make_db, open_with_input, wait_for_frame, wait_for_library
+from testkit.browser import installed_copy, start_app, wait_ready
+from testkit.databases import make_db
+from testkit.page import clear_notices, open_with_input, wait_for_frame, wait_for_library
 
 
 @pytest.mark.parametrize(

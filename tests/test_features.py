@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
-from conftest import NetworkGuard, launch, start_app, wait_ready
-from helpers import (
+from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import NetworkGuard, grant_write_permission, launch, start_app, wait_ready
+from testkit.page import (
     execute_write,
     frame_path,
-    grant_write_permission,
     library_names,
     open_with_input,
     query,
@@ -20,7 +20,6 @@ from helpers import (
     wait_for_notice,
     wait_until,
 )
-from playwright.sync_api import Error as PlaywrightError
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 HOSTILE = '<b>"odd" name</b>'

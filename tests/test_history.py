@@ -10,10 +10,10 @@ from html import unescape
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin import history
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = [("content-type", "application/json")]

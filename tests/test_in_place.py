@@ -6,8 +6,8 @@ import json
 import sqlite3
 
 import pytest
-from conftest import NetworkGuard, installed_copy, start_app
-from helpers import drop, execute_write, library_names, query, wait_for_frame, wait_for_notice
+from testkit.browser import NetworkGuard, installed_copy, start_app
+from testkit.page import drop, execute_write, library_names, query, wait_for_frame, wait_for_notice
 
 ROWS = 5000
 SCHEMA = f"""

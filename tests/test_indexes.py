@@ -10,10 +10,10 @@ from html import unescape
 from urllib.parse import urlencode
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.dump import change_counter
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 FORM = [("content-type", "application/x-www-form-urlencoded")]

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
+from testkit.app import run_async
 
 
 @pytest.fixture

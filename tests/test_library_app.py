@@ -5,21 +5,20 @@ import sqlite3
 import time
 
 import pytest
-from conftest import NetworkGuard, free_port, installed_copy, launch, start_app, wait_ready
-from helpers import (
+from testkit.browser import NetworkGuard, installed_copy, kill_browser, launch, start_app, wait_ready
+from testkit.databases import make_db, rows_named
+from testkit.page import (
     drop,
     insert,
-    kill_browser,
     library_names,
-    make_db,
     notices,
     open_with_input,
-    rows_named,
     wait_for_frame,
     wait_for_library,
     wait_for_notice,
     wait_until,
 )
+from testkit.servers import free_port
 
 
 @pytest.fixture(scope="module")

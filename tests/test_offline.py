@@ -3,9 +3,12 @@
 import base64
 from urllib.parse import quote_plus
 
-from conftest import NetworkGuard, launch, run_async, serve_app, wait_ready
 from datasette_pwa.app import start
-from helpers import insert, make_db, open_with_input, wait_kept
+from testkit.app import run_async
+from testkit.browser import NetworkGuard, launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import insert, open_with_input, wait_kept
+from testkit.servers import serve_app
 
 CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 as n union all select 'x', null, '', 1.5"
 

@@ -6,8 +6,10 @@ import threading
 import time
 
 import pytest
-from conftest import installed_copy, launch, serve_directory, start_app, wait_ready
-from helpers import library_names, make_db, notices, wait_for_frame, wait_for_library, wait_for_notice
+from testkit.browser import installed_copy, launch, start_app, wait_ready
+from testkit.databases import make_db
+from testkit.page import library_names, notices, wait_for_frame, wait_for_library, wait_for_notice
+from testkit.servers import serve_directory
 
 from build import Handler
 

@@ -1,7 +1,8 @@
 """The shell on a phone: 360x740 CSS pixels, touch. The library is a menu; dialogs fit; everything works by tapping."""
 
-from conftest import PHONE, launch, wait_ready
-from helpers import library_names, make_db, notices, open_with_input, wait_for_frame
+from testkit.browser import PHONE, launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import library_names, notices, open_with_input, wait_for_frame
 
 
 def fits(page, selector):

@@ -2,20 +2,35 @@
 rows published with the network cut half-way and then back (Resume), pulled back into another database and compared
 row by row; a wrong token, a wrong URL, a server that is down and one without CORS each say why; a generated column
 published with its values, a server's refusal of every row in one sentence; Pull from hostile servers
-(tests/hostile_servers.py) ending in words; and the token kept out of every URL with the page's script blocked."""
+(testkit/hostile_servers.py) ending in words; and the token kept out of every URL with the page's script blocked."""
 
 import json
 import sqlite3
 import time
 from pathlib import Path
 
-import hostile_servers
 import pytest
-from conftest import NetworkGuard, installed_copy, serve_directory, start_app
-from helpers import make_db, make_publish_db, open_with_input, query, wait_for_frame, wait_for_library
+from testkit import hostile_servers
+from testkit.browser import NetworkGuard, installed_copy, start_app
+from testkit.databases import make_db, to_publish
+from testkit.page import open_with_input, query, wait_for_frame, wait_for_library
+from testkit.servers import serve_directory
+from testkit.transfer import dialog, message
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ROWS = 100_000
+
+# gen: stored and virtual generated columns; codes: a text primary key that SQLite lets be null, in every row, which
+# Datasette's upsert refuses row by row.
+SHAPES = """
+    create table gen (id integer primary key, x integer,
+        y integer generated always as (x * 2) stored, z text generated always as ('x=' || x) virtual);
+    create table codes (code text primary key, v integer);
+    with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500)
+    insert into gen (id, x) select i, i * 10 from n;
+    with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500)
+    insert into codes select null, i from n;
+"""
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +41,9 @@ def app(playwright, server, installed, tmp_path_factory):
         playwright, installed_copy(installed, tmp_path_factory.mktemp("publish") / "profile"), server.url, guard
     )
     folder = tmp_path_factory.mktemp("publish")
-    make_publish_db(folder / "shelf.db", ROWS)
+    make_db(folder / "shelf.db", to_publish(ROWS))
     make_db(folder / "pulled.db", rows=1, table="kept")
-    make_shapes_db(folder / "shapes.db")
+    make_db(folder / "shapes.db", SHAPES)
     open_with_input(page, [folder / "pulled.db", folder / "shelf.db", folder / "shapes.db"])
     wait_for_library(page, "shelf")
     wait_for_library(page, "shapes")
@@ -36,60 +51,6 @@ def app(playwright, server, installed, tmp_path_factory):
     yield page
     context.close()
     assert guard.outside == [], f"requests left 127.0.0.1: {guard.outside}"
-
-
-def make_shapes_db(path):
-    """gen: stored and virtual generated columns; codes: a text primary key that SQLite lets be null, in every row, which
-    Datasette's upsert refuses row by row."""
-    with sqlite3.connect(path) as db:
-        db.executescript("""
-            create table gen (id integer primary key, x integer,
-                y integer generated always as (x * 2) stored, z text generated always as ('x=' || x) virtual);
-            create table codes (code text primary key, v integer);
-            with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500)
-            insert into gen (id, x) select i, i * 10 from n;
-            with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500)
-            insert into codes select null, i from n;
-        """)  # fmt: skip
-    db.close()
-
-
-def dialog(page, action, db, url, token, table=None, remember=False):
-    """Open a database's Publish… or Pull… from the sidebar, fill it in and submit it; returns the frame. An empty
-    token of None waits for the token the app kept for that server to be filled in."""
-    page.evaluate("document.getElementById('frame').contentDocument.body.dataset.old = '1'")
-    page.click(f'button[aria-label="{action} {db}"]')
-    wait_for_frame(page, f"/ds/{db}/-/{'publish' if action == 'Publish…' else 'pull'}")
-    page.wait_for_function(
-        "() => { const doc = document.getElementById('frame').contentDocument;"
-        " return doc.readyState === 'complete' && !doc.body.dataset.old; }"
-    )
-    frame = page.frame_locator("#frame")
-    label = "Database URL" if action == "Publish…" else "Datasette URL"
-    frame.get_by_label(label).fill(url)
-    frame.get_by_label(label).press("Tab")
-    if token is None:  # the token kept for this server comes from IndexedDB
-        page.wait_for_function(
-            "() => document.getElementById('frame').contentDocument.querySelector('input[name=token]').value"
-        )
-    else:
-        frame.get_by_label("API token").fill(token)
-    frame.get_by_label("Remember the token").set_checked(
-        remember or frame.get_by_label("Remember the token").is_checked()
-    )
-    if table is not None and action == "Pull…":
-        frame.get_by_label("Table name").fill(table)
-    elif table is not None:
-        frame.locator("select[name=table]").select_option(table)
-    frame.get_by_role("button", name=action.rstrip("…"), exact=True).click()
-    return frame
-
-
-def message(frame, timeout=60_000):
-    """The dialog's message, once there is one (the end of a run: done, failed or stopped)."""
-    shown = frame.locator(".pwa-transfer-message:not([hidden])")
-    shown.wait_for(timeout=timeout)
-    return shown.inner_text()
 
 
 def progress(page):

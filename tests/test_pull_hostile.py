@@ -7,12 +7,12 @@ import json
 import sqlite3
 import time
 
-import hostile_servers
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.transfer_routes import MAX_PAGE_BYTES, MAX_PAGES
+from testkit import hostile_servers
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 APP_CASES = [case for case in hostile_servers.CASES if case.by == "app"]

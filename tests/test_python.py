@@ -6,10 +6,11 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from conftest import run_async, stream
 from datasette_pwa import library
 from datasette_pwa.app import start
-from helpers import bundled_plugins, make_numbered_db
+from testkit.app import run_async, stream
+from testkit.databases import make_db, numbered
+from testkit.servers import bundled_plugins
 
 ORIGIN = "http://127.0.0.1:8000"
 BLOB = bytes(range(256))
@@ -137,7 +138,7 @@ def test_the_warm_up_renders_every_kind_of_page_and_compiles_their_templates(mon
 def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     from datasette_pwa.exchange import CHUNK_BYTES
 
-    path = make_numbered_db(tmp_path / "rows.db", 30_000)
+    path = make_db(tmp_path / "rows.db", numbered(30_000))
     app = run_async(start("/ds/", "test"))
     run_async(library.add(app.ds, ("rows", str(path))))
 

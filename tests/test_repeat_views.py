@@ -5,7 +5,8 @@ database added to the library. Its scripts still run: each answer has a nonce of
 import re
 
 import pytest
-from helpers import INSERT_JS, execute_write, insert, make_db, open_with_input, wait_for_frame, wait_for_library
+from testkit.databases import make_db
+from testkit.page import INSERT_JS, execute_write, insert, open_with_input, wait_for_frame, wait_for_library
 
 VIEW = """path => fetch(path).then(async r =>
     [r.headers.get('x-datasette-pwa-cache'), r.headers.get('content-security-policy'), await r.text()])"""

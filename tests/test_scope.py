@@ -3,8 +3,10 @@ pages, inside its service worker's scope, may change its databases or frame its 
 
 from urllib.parse import quote
 
-from conftest import launch, serve_directory, wait_ready
-from helpers import make_db, open_with_input, query, wait_for_frame, wait_for_library
+from testkit.browser import launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import open_with_input, query, wait_for_frame, wait_for_library
+from testkit.servers import serve_directory
 
 # Another project's page on the same host, with a frame and a form that posts a write into it.
 OTHER_PAGE = """<!doctype html><title>another project</title><iframe name="sink"></iframe>

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from urllib.parse import quote_plus
 
 import pytest
-from conftest import run_async
 from datasette.app import Datasette
 from datasette.plugins import pm
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.scripts import statements_of
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = [("content-type", "application/json")]

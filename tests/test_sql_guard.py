@@ -11,12 +11,12 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library, restore
 from datasette_pwa.app import start
 from datasette_pwa.importing import ImportFailed, import_file
 from datasette_pwa.plugin.dump import dump_statements
-from hostile_scripts import script_for, scripts
+from testkit.app import run_async
+from testkit.hostile_scripts import script_for, scripts
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = [("content-type", "application/json")]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlite_in_tests import standard as std
+from testkit.app_sqlite import standard as std
 
 apsw_module = pytest.importorskip("datasette_pwa.sqlite3_apsw.dbapi2")
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "python")}

@@ -9,9 +9,10 @@ import shutil
 
 import apsw
 import pytest
-from conftest import NetworkGuard, installed_copy, launch, serve_directory, start_app, wait_ready
-from helpers import open_with_input, query, wait_for_frame, wait_for_library
 from test_features import show
+from testkit.browser import NetworkGuard, installed_copy, launch, start_app, wait_ready
+from testkit.page import open_with_input, query, wait_for_frame, wait_for_library
+from testkit.servers import serve_directory
 
 # Each line of the schema fails on SQLite 3.39: the view's `order by` inside an aggregate makes 3.39 refuse the whole
 # schema as malformed; concat_ws (3.44), median (3.51) and string_agg (3.44) are "no such function" there.

@@ -4,10 +4,10 @@ aside with a reason in words, and the other databases, the start and the library
 import sqlite3
 
 import pytest
-from conftest import run_async
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.standalone import check_file, copy_file
+from testkit.app import run_async
 
 ORIGIN = "http://127.0.0.1:8000"
 

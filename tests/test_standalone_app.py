@@ -3,9 +3,10 @@ library that became unreadable is listed "can't be opened" at the next start whi
 pages crashed the worker twice in a row is set aside, then opens again on Try again."""
 
 import pytest
-from conftest import installed_copy, launch, wait_ready
-from helpers import IN_LIBRARY, make_db, open_with_input, query, wait_for_library, wait_for_notice
 from test_standalone import unknown_module
+from testkit.browser import installed_copy, launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import IN_LIBRARY, open_with_input, query, wait_for_library, wait_for_notice
 
 # The OPFS file of a database of the library, found by its record (pwa/shared/records.js), overwritten with bytes: what a
 # file that became unreadable looks like to the next start. Runs in a page of the app's origin with no worker.

@@ -1,6 +1,7 @@
 """dist/ is a plain static site: it works under a sub-path of any static host, not only at the root."""
 
-from conftest import launch, serve_directory, wait_ready
+from testkit.browser import launch, wait_ready
+from testkit.servers import serve_directory
 
 
 def test_app_works_under_a_sub_path(playwright, dist, tmp_path):

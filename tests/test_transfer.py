@@ -7,11 +7,12 @@ import json
 import sqlite3
 
 import pytest
-from conftest import run_async, serve_datasette
 from datasette_pwa import library
 from datasette_pwa.app import start
 from datasette_pwa.plugin.transfer import api_type
-from helpers import http, publish_natively, pull_natively
+from testkit.app import run_async
+from testkit.servers import http, serve_datasette
+from testkit.transfer import publish_natively, pull_natively
 
 ORIGIN = "http://127.0.0.1:8000"
 JSON = [("content-type", "application/json")]

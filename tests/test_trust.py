@@ -3,16 +3,13 @@
 import time
 
 import pytest
-from conftest import installed_copy, launch, start_app, wait_ready
-from helpers import (
+from testkit.browser import installed_copy, kill_browser, launch, start_app, wait_ready
+from testkit.databases import kilobyte_rows, make_db, numbered
+from testkit.page import (
     check,
     drop,
     execute_write,
-    kill_browser,
     library_names,
-    make_big_db,
-    make_db,
-    make_numbered_db,
     notices,
     open_with_input,
     query,
@@ -65,7 +62,7 @@ def test_the_journal_is_on_disk_before_the_database_is_overwritten(window, tmp_p
 def test_two_files_with_the_same_name_opened_at_once_are_both_kept(playwright, server, installed, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    big = make_big_db(tmp_path / "a" / "data.db", 60_000)  # 60 MB: still copying when the second one comes
+    big = make_db(tmp_path / "a" / "data.db", kilobyte_rows(60_000))  # 60 MB: still copying when the second one comes
     small = make_db(tmp_path / "b" / "data.db", rows=3)
     profile = installed_copy(installed, tmp_path / "profile")
     context, page = start_app(playwright, profile, server.url)
@@ -128,7 +125,7 @@ def test_stored_queries_survive_a_restart_offline(playwright, server, installed,
 
 @pytest.fixture(scope="module")
 def table_150mb(tmp_path_factory):
-    return make_big_db(tmp_path_factory.mktemp("big") / "long.db", 150_000)
+    return make_db(tmp_path_factory.mktemp("big") / "long.db", kilobyte_rows(150_000))
 
 
 COUNT_WRITES = """() => {
@@ -230,7 +227,7 @@ def test_taking_over_a_window_that_is_still_starting(playwright, server, tmp_pat
 
 
 def test_big_answers_complete_without_the_watchdog_restarting_the_worker(window, tmp_path):
-    path = make_numbered_db(tmp_path / "million.db", 1_000_000, table="m")
+    path = make_db(tmp_path / "million.db", numbered(1_000_000, table="m"))
     open_with_input(window, [path])
     wait_for_library(window, "million")
     # The whole table as CSV, streamed: counted chunk by chunk, never whole in the page.
@@ -270,7 +267,7 @@ OWNER_CHECK_S = 10  # pwa/sw/sw.js OWNER_CHECK_MS
 def test_a_download_fails_within_a_minute_once_the_window_sending_it_closed(window, server, tmp_path):
     """A CSV export streamed from another window's Datasette: paused by a slow reader it goes on; once that window
     closes, it fails in the window reading it within a minute, instead of hanging for ever."""
-    open_with_input(window, [make_numbered_db(tmp_path / "stream.db", 1_000_000)])
+    open_with_input(window, [make_db(tmp_path / "stream.db", numbered(1_000_000))])
     wait_for_library(window, "stream")
     owner = window.context.new_page()
     try:

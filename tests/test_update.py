@@ -5,8 +5,11 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, launch, serve_directory, wait_ready
-from helpers import make_db, open_with_input, wait_for_library
+from testkit import ROOT
+from testkit.browser import launch, wait_ready
+from testkit.databases import make_db
+from testkit.page import open_with_input, wait_for_library
+from testkit.servers import serve_directory
 
 import build
 

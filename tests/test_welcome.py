@@ -1,8 +1,9 @@
 """The first minutes, in Chromium: with the network cut after install, a newcomer sees the welcome (what the app is,
 the ways in, a sample), and reaches a faceted table in two clicks: Try a sample database, then a facet's value."""
 
-from conftest import DESKTOP, ROOT, NetworkGuard, installed_copy, launch, wait_ready
-from helpers import wait_for_frame
+from testkit import ROOT
+from testkit.browser import DESKTOP, NetworkGuard, installed_copy, launch, wait_ready
+from testkit.page import wait_for_frame
 
 DOCS = ROOT / "docs"
 PHONE_SIZE = {"width": 360, "height": 740}

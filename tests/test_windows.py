@@ -1,7 +1,8 @@
 """Two windows of the app, and files opened from the OS with the installed app."""
 
-from conftest import installed_copy, start_app, wait_ready
-from helpers import make_db, open_with_input, wait_for_frame, wait_for_library, wait_for_notice
+from testkit.browser import installed_copy, start_app, wait_ready
+from testkit.databases import make_db
+from testkit.page import open_with_input, wait_for_frame, wait_for_library, wait_for_notice
 
 
 def open_one_database(playwright, server, installed, tmp_path, name, rows):

@@ -11,9 +11,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import free_port, launch, serve_app, start_server, wait_ready
-from helpers import open_with_input
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import launch, wait_ready
+from testkit.page import open_with_input
+from testkit.servers import free_port, serve_app, start_server
 
 HERE = Path(__file__).resolve().parent.parent  # benchmarks/
 ROOT = HERE.parent

@@ -7,8 +7,8 @@ import shutil
 import time
 
 import datagen
-from conftest import launch
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import launch
 
 from .common import STAGES_SCRIPT, Harness, MemorySampler, memory_mb, say, wait_usable
 

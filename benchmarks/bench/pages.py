@@ -7,8 +7,9 @@ import time
 import urllib.parse
 
 import datagen
-from conftest import CHROMIUM, CHROMIUM_ARGS, NATIVE_ENV, free_port, start_server
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
+from testkit.servers import NATIVE_ENV, free_port, start_server
 
 from .common import DB, ROOT, SCAN_SQL, say, stats
 from .start import warm_start

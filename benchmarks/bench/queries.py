@@ -81,6 +81,6 @@ def query_speed(pw, dist, scratch, db, runs=9):
         harness.close()
     scope = {}
     exec(queries_code(), scope)
-    version = scope["sqlite3"].sqlite_version  # the tests' sqlite3 (tests/sqlite_in_tests.py): the app's SQLite
+    version = scope["sqlite3"].sqlite_version  # the tests' sqlite3 (testkit/app_sqlite.py): the app's SQLite
     results.update(scope["bench"]({f"CPython, SQLite {version}, disk": (str(db), None, "sqlite3")}, runs))
     return QuerySpeed({label: {q: stats(v) for q, v in r.items()} for label, r in results.items()})

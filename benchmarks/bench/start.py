@@ -11,9 +11,9 @@ import urllib.parse
 from pathlib import Path
 
 import datagen
-from conftest import launch
-from helpers import open_with_input, wait_kept
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import launch
+from testkit.page import open_with_input, wait_kept
 
 from .common import DB, STAGES_SCRIPT, fmt, say, stats, wait_usable
 

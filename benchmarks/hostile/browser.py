@@ -8,9 +8,10 @@ import sys
 import time
 from contextlib import contextmanager
 
-from conftest import launch, serve_app, wait_ready
-from helpers import clear_notices
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import launch, wait_ready
+from testkit.page import clear_notices
+from testkit.servers import serve_app
 
 from . import ROOT
 

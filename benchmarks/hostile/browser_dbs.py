@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers import open_with_input, wait_for_library
+from testkit.page import open_with_input, wait_for_library
 
 from . import browser
 from .damage import describe

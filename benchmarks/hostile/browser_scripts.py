@@ -1,19 +1,20 @@
-"""Section 3: every hostile script of tests/hostile_scripts.py in the real app in Chromium, brought three ways into the
-library's database `target`, aimed at the real file of `victim` inside the worker (/library/<its record's file>):
+"""Section 3: every hostile script of testkit/hostile_scripts.py in the real app in Chromium, brought three ways into
+the library's database `target`, aimed at the real file of `victim` inside the worker (/library/<its record's file>):
 execute-write, a drop of the .sql file (its dialog, then Run) and a link (<app>/?url=…, Open, then Run). The SQL time
 limit is set low (2 s) before the app starts; a restore's statements get the bulk limit (5 minutes), so a slow script
 brought as a file is stopped with Cancel. After each: the victim's contents through the app, the target's listing and
 Check, and the target made afresh if the script changed it."""
 
 import json
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
-from helpers import serve_cors_files, wait_for_frame
-from hostile_scripts import script_for, scripts
 from playwright.sync_api import Error as PlaywrightError
+from testkit.databases import make_db
+from testkit.hostile_scripts import script_for, scripts
+from testkit.page import wait_for_frame
+from testkit.servers import serve_cors_files
 
 from . import browser
 from .script_ways import WAYS, Run
@@ -35,11 +36,9 @@ RECORD_FILE_JS = """async (name) => {
 
 
 def make(path: Path) -> Path:
+    """A target or victim database at path, made afresh."""
     path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(SCHEMA)
-    conn.close()
-    return path
+    return make_db(path, SCHEMA)
 
 
 class Library:
@@ -57,7 +56,7 @@ class Library:
         self.victim_path = f"/library/{self.page.evaluate(RECORD_FILE_JS, 'victim')}"
 
     def add(self, name: str):
-        from helpers import open_with_input, wait_for_library
+        from testkit.page import open_with_input, wait_for_library
 
         open_with_input(self.page, [make(self.folder / f"{name}.db")])
         wait_for_library(self.page, name)

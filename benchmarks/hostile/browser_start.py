@@ -7,8 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import launch
-from helpers import open_with_input, serve_cors_files, wait_for_library
+from testkit.browser import launch
+from testkit.page import open_with_input, wait_for_library
+from testkit.servers import serve_cors_files
 
 from . import browser
 from .browser_dbs import TABLES_JS

@@ -20,7 +20,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
-ORIGIN = "http://127.0.0.1:8000"
+from testkit import ORIGIN
+
 ERROR_BOX = re.compile(r'<div style="padding: 1em; margin: 1em 0; border: 3px solid red;">(.*?)</div>', re.DOTALL)
 NAME = "damaged"
 

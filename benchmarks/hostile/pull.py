@@ -1,4 +1,4 @@
-"""Section 4: Pull from the hostile servers of tests/hostile_servers.py. Under CPython, each case the app's Python
+"""Section 4: Pull from the hostile servers of testkit/hostile_servers.py. Under CPython, each case the app's Python
 decides (POST <db>/-/pull-rows, driven as pull.js drives it: hostile_servers.pull); in Chromium, every case through
 the real Pull… dialog. Each must end within a minute with a message in words (the one the case expects), and leave
 the local table holding exactly the rows before the bad page, its database passing SQLite's integrity check."""
@@ -9,9 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import hostile_servers
-from helpers import make_db, open_with_input, query, wait_for_frame, wait_for_library
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from testkit import ORIGIN, hostile_servers
+from testkit.databases import make_db
+from testkit.page import open_with_input, query, wait_for_frame, wait_for_library
 
 from . import browser
 
@@ -73,7 +74,7 @@ def run_cpython(only=None) -> dict:
 
     def local(url, method="GET", body=None):
         headers = [("content-type", "application/json")] if body is not None else []
-        return loop.run_until_complete(app.handle(method, "http://127.0.0.1:8000" + url, headers, body))
+        return loop.run_until_complete(app.handle(method, ORIGIN + url, headers, body))
 
     row, failures, outcomes = pull_row("hostile Pull servers (CPython: pull-rows)"), [], []
     for case in [c for c in hostile_servers.CASES if c.by == "app" and (not only or c.name in only)]:
@@ -94,7 +95,7 @@ def run_cpython(only=None) -> dict:
 
 
 def run_chromium(playwright, url, only=None) -> dict:
-    from test_publish import dialog, message
+    from testkit.transfer import dialog, message
 
     folder = Path(tempfile.mkdtemp(prefix="hostile-pull-browser-"))
     context, page = browser.start(playwright, folder / "profile", url, tries=2)

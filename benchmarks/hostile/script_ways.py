@@ -7,9 +7,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from conftest import wait_ready
-from helpers import drop
 from playwright.sync_api import Error as PlaywrightError
+from testkit.browser import wait_ready
+from testkit.page import drop
 
 from . import browser
 

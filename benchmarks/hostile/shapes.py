@@ -5,6 +5,8 @@ freelist holds pages. Nothing random: the same SQL makes the same files in every
 import sqlite3
 from pathlib import Path
 
+from testkit.databases import make_db
+
 NUMBERS = "with recursive n(i) as (select 1 union all select i + 1 from n where i < {})"
 
 FTS = f"""
@@ -86,12 +88,9 @@ NAMES = [*SHAPES, "large"]
 
 
 def make(path: Path, sql: str) -> Path:
+    """The database of sql at path, made afresh."""
     path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(sql)
-    conn.commit()
-    conn.close()
-    return path
+    return make_db(path, sql)
 
 
 def large_sql(megabytes: int) -> str:

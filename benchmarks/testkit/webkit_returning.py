@@ -21,7 +21,8 @@ import time
 import zlib
 from pathlib import Path
 
-import engines
+from .engine import DESKTOP, kill_group
+from .webkit import MINIBROWSER, minibrowser_proxy_args, start_xvfb
 
 HARNESS_PATH = "/__harness.html"
 REPORT_PATH = "/__report"
@@ -136,7 +137,7 @@ class HarnessServer:
         self.reports = queue.Queue()
         self.refused = []
         self.cut = False
-        width, height = engines.DESKTOP
+        width, height = DESKTOP
         values = {"timeout": HARNESS_TIMEOUT_MS, "report": REPORT_PATH, "width": width, "height": height}
         harness = (HARNESS % values).encode()
         outer = self
@@ -191,7 +192,7 @@ class MiniBrowser:
     def __init__(self, url, home, proxy_port):
         self.screen = Path(home) / "screen"  # Xvfb's framebuffer, an XWD file, for screenshots
         self.screen.mkdir(parents=True, exist_ok=True)
-        self.xvfb, display = engines.start_xvfb(fbdir=self.screen)
+        self.xvfb, display = start_xvfb(fbdir=self.screen)
         self.log_path = Path(home) / f"minibrowser-{time.monotonic_ns()}.log"
         env = {
             **os.environ,
@@ -204,7 +205,7 @@ class MiniBrowser:
         with open(self.log_path, "w") as log:
             # Its own session: kill() takes MiniBrowser and WebKit's web and network processes at once.
             self.process = subprocess.Popen(
-                [engines.MINIBROWSER, *MINIBROWSER_SETTINGS, *engines.minibrowser_proxy_args(proxy_port), url],
+                [MINIBROWSER, *MINIBROWSER_SETTINGS, *minibrowser_proxy_args(proxy_port), url],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -225,14 +226,14 @@ class MiniBrowser:
     def log_tail(self, lines=30):
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def screenshot(self, path, size=engines.DESKTOP):
+    def screenshot(self, path, size=DESKTOP):
         """The screen's top left corner, where the app's window is (there is no window manager to move it)."""
         xwd_to_png(self.screen / "Xvfb_screen0", path, size)
 
     def kill(self):
         """SIGKILL MiniBrowser's whole session, as in a crash; then wait until none of it is left, and stop Xvfb."""
         try:
-            engines.kill_group(self.process.pid)
+            kill_group(self.process.pid)
             self.process.wait(10)
             # The next launch must not meet this one's network process still holding the storage.
             deadline = time.monotonic() + 10

@@ -1,7 +1,7 @@
 """The tests run the app's Python on the SQLite the app runs: 3.54, through python/datasette_pwa/sqlite3_apsw (issue
-27), installed here, before anything imports sqlite3 (conftest.py imports this first). DATASETTE_PWA_SQLITE=standard
-runs them on the interpreter's own module instead, the app's fallback where APSW cannot load. `standard` is the
-interpreter's own module either way, for the tests that compare against it."""
+27), installed here, before anything imports sqlite3 (tests/conftest.py and the hostile tally import this first).
+DATASETTE_PWA_SQLITE=standard runs them on the interpreter's own module instead, the app's fallback where APSW cannot
+load. `standard` is the interpreter's own module either way, for the tests that compare against it."""
 
 import os
 import sqlite3 as standard  # noqa: F401

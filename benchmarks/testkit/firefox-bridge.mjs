@@ -1,5 +1,6 @@
-// Drives one Firefox ESR (Debian's, over WebDriver BiDi) for pytest: tests/engines.py writes one JSON command per
-// line on stdin, {id, op, ...}, and reads one JSON answer per line on stdout, {id, value} or {id, error}.
+// Drives one Firefox ESR (Debian's, over WebDriver BiDi) for the tests and benchmarks: benchmarks/testkit/firefox.py
+// writes one JSON command per line on stdin, {id, op, ...}, and reads one JSON answer per line on stdout, {id, value}
+// or {id, error}.
 // puppeteer-core never downloads a browser; it runs /usr/bin/firefox-esr.
 import { createInterface } from "node:readline";
 import puppeteer from "puppeteer-core";
