@@ -6,17 +6,15 @@ import base64
 import json
 import re
 import shutil
-import sqlite3
-from urllib.parse import urlencode
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import App, start
+from datasette_pwa.app import App
 from datasette_pwa.plugin.compare import compare_files
 from datasette_pwa.standalone import AppDatasette
-from testkit.app import run_async
+from testkit.app import ORIGIN, get, open_app, run_async, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<script>alert(1)</script> \"q\" 'a' [b] & c"
 HOSTILE_SQL = '"' + HOSTILE.replace('"', '""') + '"'
 HOSTILE_DB = "x<\"&'>ü ]y"
@@ -78,11 +76,8 @@ alter table reshaped_new rename to reshaped;
 
 
 def make(path, *scripts):
-    with sqlite3.connect(path) as db:
-        for script in scripts:
-            db.executescript(script)
-    db.close()
-    return str(path)
+    """make_db(path, *scripts), the path as a str: what library.add and compare_files take."""
+    return str(make_db(path, *scripts))
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +91,8 @@ def files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(files):
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, *files.items()))
-    return app
-
-
-def get(app, path, **params):
-    return run_async(app.handle("GET", ORIGIN + path + ("?" + urlencode(params) if params else ""), [], None))
+    with serving(*files.items()) as app:
+        yield app
 
 
 def compared(app, a, b):
@@ -292,8 +282,7 @@ def test_the_time_limit_stops_a_long_comparison(tmp_path):
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 300000) "
         f"insert into t select i, {', '.join(['i'] * len(columns))} from n;",
     )
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("big", path), ("big2", path)))
+    app = open_app(("big", path), ("big2", path))
     app.set_time_limit(50)  # the schema is read in a moment
     reply = get(app, "/ds/-/compare.json", a="big", b="big2")
     assert reply.status == 400

@@ -13,14 +13,14 @@ from contextlib import closing
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import App, start
+from datasette_pwa.app import App
 from datasette_pwa.plugin import compare_patch
 from datasette_pwa.plugin.compare_patch_rows import PAGE_ROWS
 from datasette_pwa.plugin.dump import CHUNK_BYTES
 from datasette_pwa.restore import ImportFailed, restore_file
 from datasette_pwa.standalone import AppDatasette
-from test_compare import ORIGIN, get, make
-from testkit.app import run_async, stream
+from test_compare import make
+from testkit.app import ORIGIN, get, open_app, run_async, serving, stream
 
 TABLE = "ü \"q\" 'a' [b]\nx"  # a line break too: a name in a comment must not end it
 TABLE_SQL = '"' + TABLE.replace('"', '""') + '"'
@@ -133,9 +133,8 @@ def files(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(files):
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("a", files["a"]), ("b", files["b"])))
-    return app
+    with serving(("a", files["a"]), ("b", files["b"])) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -260,8 +259,7 @@ def test_tiny_reals_read_back_as_they_were(tmp_path):
     a, b = (make(tmp_path / f"{n}.db", "create table t (id integer primary key, r real);") for n in ("a", "b"))
     with closing(sqlite3.connect(b)) as db, db:
         db.executemany("insert into t (r) values (?)", [[r] for r in TINY])
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("a", a), ("b", b)))
+    app = open_app(("a", a), ("b", b))
     script = tmp_path / "a-to-b.sql"
     script.write_bytes(get(app, "/ds/-/compare.sql", a="a", b="b").body)
     restore_file(a, str(script))
@@ -293,8 +291,7 @@ insert into fine_fts (fine_fts) values ('rebuild');
 def test_what_cannot_be_patched_is_said_at_the_top_and_on_the_page(tmp_path):
     a = make(tmp_path / "a.db", UNPATCHABLE)
     b = make(tmp_path / "b.db", UNPATCHABLE, UNPATCHABLE_CHANGES)
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("a", a), ("b", b)))
+    app = open_app(("a", a), ("b", b))
     notes = [
         "“no key DROP TABLE people; --”: its rows cannot be matched, with no primary key both have and no rowid.",
         "“retyped”: its columns differ, and a patch cannot change a table's columns safely.",
@@ -333,13 +330,11 @@ def big(tmp_path):
     fill = "with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) "
     b = make(tmp_path / "big_b.db", "create table t (id integer primary key, v text);", fill + "insert into t "
              "select i, hex(randomblob(40)) from n;")  # fmt: skip
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("big_a", a), ("big_b", b)))
-    return app
+    return open_app(("big_a", a), ("big_b", b))
 
 
 def test_the_patch_comes_in_chunks_never_whole(tmp_path):
-    status, parts = stream(big(tmp_path), ORIGIN + "/ds/-/compare.sql?a=big_a&b=big_b")
+    status, parts = stream(big(tmp_path), "/ds/-/compare.sql?a=big_a&b=big_b")
     assert status == 200 and len(parts) > 5 and max(map(len, parts)) < CHUNK_BYTES + 4096
     body = b"".join(parts).decode()
     assert body.count("\nINSERT INTO") == 20_000 and body.endswith("\nCOMMIT;\n")
@@ -348,7 +343,7 @@ def test_the_patch_comes_in_chunks_never_whole(tmp_path):
 def test_a_write_during_the_patch_ends_it_as_a_script_that_fails(tmp_path, monkeypatch):
     counters = iter([b"1", b"1", b"1", b"1"])  # a's and b's, at the start and at the first chunk
     monkeypatch.setattr(compare_patch, "change_counter", lambda path: next(counters, b"2"))
-    status, parts = stream(big(tmp_path), ORIGIN + "/ds/-/compare.sql?a=big_a&b=big_b")
+    status, parts = stream(big(tmp_path), "/ds/-/compare.sql?a=big_a&b=big_b")
     body = b"".join(parts).decode()
     assert status == 200 and "COMMIT;" not in body
     assert body.endswith(

@@ -5,43 +5,33 @@ renamed; the SQL editor on _memory completes their tables."""
 import json
 import os
 import sqlite3
-from urllib.parse import urlencode
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
-from testkit.app import run_async
+from testkit.app import JSON, get, run_async, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
 ODD = 'a]b "c" [d]'  # would break Datasette's own crossdb ATTACH, which writes [name]
 
 
-def make(path, table, rows):
-    with sqlite3.connect(path) as db:
-        db.execute(f"create table {table} (id integer primary key, label text)")
-        db.executemany(f"insert into {table} values (?, ?)", rows)
-    db.close()
-    return str(path)
+def labelled(table, *rows):
+    """SQL for a table (id, label) of rows."""
+    values = ", ".join(f"({id}, '{label}')" for id, label in rows)
+    return f"create table {table} (id integer primary key, label text); insert into {table} values {values};"
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = run_async(start("/ds/", "test"))
-    run_async(
-        library.add(
-            app.ds,
-            ("packages", make(tmp_path / "packages.db", "packages", [(1, "datasette"), (2, "sqlite-utils")])),
-            ("downloads", make(tmp_path / "downloads.db", "counts", [(1, "1000"), (2, "500")])),
-        )
-    )
-    app.folder = tmp_path
-    return app
+    packages = make_db(tmp_path / "packages.db", labelled("packages", (1, "datasette"), (2, "sqlite-utils")))
+    downloads = make_db(tmp_path / "downloads.db", labelled("counts", (1, "1000"), (2, "500")))
+    with serving(("packages", packages), ("downloads", downloads)) as app:
+        app.folder = tmp_path
+        yield app
 
 
 def query(app, sql, database="_memory"):
     """The rows, or Datasette's error."""
-    params = urlencode({"sql": sql, "_shape": "objects"})
-    reply = run_async(app.handle("GET", f"{ORIGIN}/ds/{database}/-/query.json?{params}", [], None))
+    reply = get(app, f"/ds/{database}/-/query.json", sql=sql, _shape="objects")
     data = json.loads(reply.body)
     return data["rows"] if reply.status == 200 else data.get("error")
 
@@ -51,19 +41,19 @@ JOIN = "select p.label as name, c.label as n from packages.packages p join downl
 
 def test_a_join_across_two_library_databases_on_memory(app):
     assert query(app, JOIN) == [{"name": "datasette", "n": "1000"}, {"name": "sqlite-utils", "n": "500"}]
-    page = run_async(app.handle("GET", ORIGIN + "/ds/_memory", [], None)).body.decode()
+    page = get(app, "/ds/_memory").body.decode()
     assert "packages" in page and "downloads" in page  # Datasette lists the attached databases on _memory's page
 
 
 def test_a_database_added_later_becomes_joinable(app):
     assert "no such table" in query(app, "select * from late.things")
     before = list(app.ds.databases)
-    run_async(library.add(app.ds, ("late", make(app.folder / "late.db", "things", [(1, "x")]))))
+    run_async(library.add(app.ds, ("late", str(make_db(app.folder / "late.db", labelled("things", (1, "x")))))))
     assert list(app.ds.databases) == [*before, "late"]  # _memory kept its place
     assert query(app, "select p.label from late.things t join packages.packages p using (id)") == [
         {"label": "datasette"}
     ]
-    odd = make(app.folder / "odd.db", "t", [(1, "odd")])
+    odd = str(make_db(app.folder / "odd.db", labelled("t", (1, "odd"))))
     run_async(library.add(app.ds, (ODD, odd)))
     assert query(app, 'select label from "a]b ""c"" [d]".t') == [{"label": "odd"}]
 
@@ -108,21 +98,15 @@ def test_writes_to_attached_databases_are_refused(app):
         run_async(memory.execute_fn(lambda conn: conn.execute("create table packages.more (x)")))
     # Datasette itself runs only SELECTs on the query page, and no execute-write on _memory, which is immutable.
     assert "Statement must be a SELECT" in query(app, "insert into packages.packages values (3, 'x')")
-    reply = run_async(
-        app.handle(
-            "POST",
-            ORIGIN + "/ds/_memory/-/execute-write",
-            [("content-type", "application/json")],
-            json.dumps({"sql": "insert into packages.packages values (3, 'x')"}).encode(),
-        )
-    )
+    body = json.dumps({"sql": "insert into packages.packages values (3, 'x')"}).encode()
+    reply = get(app, "/ds/_memory/-/execute-write", "POST", JSON, body)
     assert reply.status >= 400
     assert query(app, "select count(*) as n from packages", "packages") == [{"n": 2}]  # nothing was written
 
 
 def test_as_many_as_sqlite_allows_are_attached(app):
     limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
-    extra = [(f"db{i}", make(app.folder / f"db{i}.db", "t", [(i, str(i))])) for i in range(limit)]
+    extra = [(f"db{i}", str(make_db(app.folder / f"db{i}.db", labelled("t", (i, str(i)))))) for i in range(limit)]
     run_async(library.add(app.ds, *extra))
     attached = [d.name for d in run_async(app.ds.get_database("_memory").attached_databases())]
     assert attached == ["packages", "downloads", *[name for name, _ in extra]][:limit]
@@ -130,9 +114,9 @@ def test_as_many_as_sqlite_allows_are_attached(app):
 
 
 def test_the_sql_editor_on_memory_completes_the_attached_tables(app):
-    page = run_async(app.handle("GET", ORIGIN + "/ds/_memory/-/query?sql=select+1", [], None)).body.decode()
+    page = get(app, "/ds/_memory/-/query?sql=select+1").body.decode()
     schema = json.loads(page.split("const schema = ", 1)[1].split(";\n", 1)[0])
     assert schema == {"downloads.counts": ["id", "label"], "packages.packages": ["id", "label"]}
     # Other databases' pages complete their own tables only, as Datasette has them.
-    page = run_async(app.handle("GET", ORIGIN + "/ds/packages/-/query?sql=select+1", [], None)).body.decode()
+    page = get(app, "/ds/packages/-/query?sql=select+1").body.decode()
     assert json.loads(page.split("const schema = ", 1)[1].split(";\n", 1)[0]) == {"packages": ["id", "label"]}

@@ -2,17 +2,16 @@
 
 import http.server
 import re
-import sqlite3
 import threading
 
 import pytest
 from datasette import hookimpl
 from datasette.plugins import pm
-from datasette_pwa import csp, library
-from datasette_pwa.app import start
+from datasette_pwa import csp
 from markupsafe import Markup
-from testkit.app import run_async
+from testkit.app import get, run_async, serving
 from testkit.browser import launch
+from testkit.databases import make_db
 
 PAGES = [
     "/ds/",
@@ -36,15 +35,13 @@ class InjectingPlugin:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    path = tmp_path_factory.mktemp("csp") / "pets.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table cats (id integer primary key, name text)")
-        db.execute("insert into cats values (1, 'Cleo'), (2, 'Pancakes')")
-    db.close()
+    path = make_db(
+        tmp_path_factory.mktemp("csp") / "pets.db",
+        "create table cats (id integer primary key, name text); insert into cats values (1, 'Cleo'), (2, 'Pancakes');",
+    )
     pm.register(InjectingPlugin(), name="injecting")
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("pets", str(path))))
-    yield app
+    with serving(("pets", path)) as app:
+        yield app
     pm.unregister(name="injecting")
 
 
@@ -57,7 +54,7 @@ def nonce_of(reply):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_script_datasette_writes_carries_the_responses_nonce(app, path):
-    reply = run_async(app.handle("GET", "http://127.0.0.1" + path, [], None))
+    reply = get(app, path)
     assert reply.status == 200
     nonce = nonce_of(reply)
     html = reply.body.decode()
@@ -70,7 +67,7 @@ def test_every_script_datasette_writes_carries_the_responses_nonce(app, path):
 
 
 def test_each_response_gets_a_new_nonce(app):
-    first, second = (run_async(app.handle("GET", "http://127.0.0.1/ds/pets", [], None)) for _ in range(2))
+    first, second = (get(app, "/ds/pets") for _ in range(2))
     assert nonce_of(first) != nonce_of(second)
 
 
@@ -113,7 +110,7 @@ def test_an_injected_script_does_not_run_but_datasettes_do(app, playwright, tmp_
 
 
 def test_write_pages_may_be_framed_by_the_app_alone(app):
-    reply = run_async(app.handle("GET", "http://127.0.0.1/ds/pets/-/execute-write", [], None))
+    reply = get(app, "/ds/pets/-/execute-write")
     headers = [(k.lower(), v) for k, v in reply.headers]
     assert "x-frame-options" not in dict(headers)
     assert [v for k, v in headers if k == "content-security-policy"] == [csp.policy(nonce_of(reply))]

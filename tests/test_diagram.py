@@ -2,18 +2,16 @@
 <db>/-/diagram.svg draw every table and view, their primary keys and foreign keys, whatever the names."""
 
 import re
-import sqlite3
 import xml.etree.ElementTree as ET
 from itertools import combinations
 from urllib.parse import quote
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin.diagram import Column, ForeignKey, Table, layout, order
-from testkit.app import run_async
+from testkit.app import get, header, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
 SVG = "{http://www.w3.org/2000/svg}"
 
 LIBRARY = """
@@ -43,13 +41,6 @@ drop table gone;
 """
 
 
-def make_db(path, script):
-    with sqlite3.connect(path) as db:
-        db.executescript(script)
-    db.close()
-    return str(path)
-
-
 def many_tables(n=60):
     """n tables, each referring to the one at half its number (a tree), some twice, names and sizes varied."""
     statements = []
@@ -66,24 +57,12 @@ def many_tables(n=60):
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("diagram")
-    app = run_async(start("/ds/", "test"))
-    run_async(
-        library.add(
-            app.ds,
-            ("library", make_db(folder / "library.db", LIBRARY)),
-            (HOSTILE_DB, make_db(folder / "hostile.db", HOSTILE)),
-            ("many", make_db(folder / "many.db", many_tables())),
-        )
-    )
-    return app
-
-
-def get(app, path):
-    return run_async(app.handle("GET", ORIGIN + path, [], None))
-
-
-def header(reply, name):
-    return next(value for key, value in reply.headers if key.lower() == name)
+    with serving(
+        ("library", make_db(folder / "library.db", LIBRARY)),
+        (HOSTILE_DB, make_db(folder / "hostile.db", HOSTILE)),
+        ("many", make_db(folder / "many.db", many_tables())),
+    ) as app:
+        yield app
 
 
 def svg_of_page(body: bytes) -> ET.Element:

@@ -9,16 +9,15 @@ import time
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import App, start
+from datasette_pwa.app import App
 from datasette_pwa.exchange import CHUNK_BYTES
 from datasette_pwa.importing import ImportFailed, import_file
 from datasette_pwa.plugin import dump
 from datasette_pwa.restore import split_statements
 from datasette_pwa.standalone import AppDatasette
-from testkit.app import run_async, stream
+from testkit.app import JSON, ORIGIN, get, header, open_app, run_async, serving, stream
 from testkit.databases import make_db, numbered
 
-ORIGIN = "http://127.0.0.1:8000"
 HOSTILE = "<b>\"it's\" & 'x'</b> table"
 HOSTILE_SQL = '"' + HOSTILE.replace('"', '""') + '"'
 HAS_FTS5 = sqlite3.connect(":memory:").execute("select sqlite_compileoption_used('ENABLE_FTS5')").fetchone()[0]
@@ -89,18 +88,13 @@ def source(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(source):
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("source", str(source)), ('café "x"', str(source))))
-    return app
+    with serving(("source", source), ('café "x"', source)) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def dumped(app):
-    return run_async(app.handle("GET", ORIGIN + "/ds/source/-/dump.sql", [], None))
-
-
-def header(reply, name):
-    return next(value for key, value in reply.headers if key.lower() == name)
+    return get(app, "/ds/source/-/dump.sql")
 
 
 def test_the_dump_is_a_sql_download(dumped, app):
@@ -111,7 +105,7 @@ def test_the_dump_is_a_sql_download(dumped, app):
     assert lines[:2] == ["PRAGMA foreign_keys=OFF;", "BEGIN TRANSACTION;"] and lines[-1] == "COMMIT;"
     # An FTS table is recorded in the schema and its rows come from its shadow tables, never INSERTed into it.
     assert not any(line.startswith(('INSERT INTO "docs"', 'INSERT INTO "plain_fts"')) for line in lines)
-    named = run_async(app.handle("GET", ORIGIN + app.ds.urls.database('café "x"') + "/-/dump.sql", [], None))
+    named = get(app, app.ds.urls.database('café "x"') + "/-/dump.sql")
     assert named.status == 200
     disposition = header(named, "content-disposition")
     assert disposition == "attachment; filename=\"caf_ _x_.sql\"; filename*=UTF-8''caf%C3%A9%20%22x%22.sql"
@@ -213,10 +207,10 @@ def test_statements_split_where_sqlite_says_they_end():
 
 
 def test_the_database_page_links_the_dump_of_a_database_there_is(app):
-    page = run_async(app.handle("GET", ORIGIN + "/ds/source", [], None))
+    page = get(app, "/ds/source")
     assert b'href="/ds/source/-/dump.sql"' in page.body and b"Download SQL dump" in page.body
-    assert b"/-/dump.sql" not in run_async(app.handle("GET", ORIGIN + "/ds/_memory", [], None)).body
-    missing = run_async(app.handle("GET", ORIGIN + "/ds/no-such-database/-/dump.sql", [], None))
+    assert b"/-/dump.sql" not in get(app, "/ds/_memory").body
+    missing = get(app, "/ds/no-such-database/-/dump.sql")
     assert missing.status == 404 and b"Database not found" in missing.body
 
 
@@ -233,13 +227,11 @@ def test_an_actor_who_may_not_view_the_database_gets_no_dump(source):
 
 def big_app(tmp_path):
     path = make_db(tmp_path / "big.db", numbered(40_000, label="'row ' || i || ' ' || hex(randomblob(40))"))
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("big", str(path))))
-    return app
+    return open_app(("big", path))
 
 
 def test_a_big_dump_comes_in_chunks_never_whole(tmp_path):
-    status, parts = stream(big_app(tmp_path), ORIGIN + "/ds/big/-/dump.sql")
+    status, parts = stream(big_app(tmp_path), "/ds/big/-/dump.sql")
     assert status == 200
     assert sum(map(len, parts)) > 4_000_000 and len(parts) > 10
     assert max(map(len, parts)) < CHUNK_BYTES + 4096
@@ -250,7 +242,7 @@ def test_a_write_during_the_dump_ends_it_as_a_script_that_fails(tmp_path, monkey
     # Where SQLite cannot lock the file, a write may land between two chunks: the header's change counter shows it.
     counters = iter([b"\x00\x00\x00\x01", b"\x00\x00\x00\x01"])
     monkeypatch.setattr(dump, "change_counter", lambda path: next(counters, b"\x00\x00\x00\x02"))
-    status, parts = stream(big_app(tmp_path), ORIGIN + "/ds/big/-/dump.sql")
+    status, parts = stream(big_app(tmp_path), "/ds/big/-/dump.sql")
     body = b"".join(parts).decode()
     assert status == 200
     assert body.endswith(
@@ -299,7 +291,7 @@ def test_a_paused_download_does_not_hold_writes_back(tmp_path):
         await anext(answer)  # a first chunk read, then the reader pauses
         started = time.monotonic()
         body = json.dumps({"row": {"label": "written meanwhile"}}).encode()
-        reply = await app.handle("POST", ORIGIN + "/ds/big/r/-/insert", [("content-type", "application/json")], body)
+        reply = await app.handle("POST", ORIGIN + "/ds/big/r/-/insert", JSON, body)
         took = time.monotonic() - started
         rest = b"".join([chunk async for chunk in answer])
         return reply.status, took, rest

@@ -1,4 +1,4 @@
-"""The user's journeys in Firefox ESR and WebKitGTK (tests/engines.py), as in Chromium: boot, Datasette through the
+"""The user's journeys in Firefox ESR and WebKitGTK (testkit/engines.py), as in Chromium: boot, Datasette through the
 service worker, a CSV export, a database opened with the chooser and by dropping it, a CSV import, a write that
 survives a restart, a returning start with the network cut, and errors that reach the window.
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from testkit import engines, webkit_returning
+from testkit.databases import make_db
 from testkit.page import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
 from testkit.servers import serve_cors_files, serve_directory
 
@@ -111,12 +112,10 @@ def write_timings(booted):
     print(f"\n{booted.name} timings (s): {booted.timings}")
 
 
-def make_db(path, names):
-    with sqlite3.connect(path) as db:
-        db.execute("create table birds (id integer primary key, name text)")
-        db.executemany("insert into birds (name) values (?)", [(n,) for n in names])
-    db.close()
-    return path
+def birds(*names):
+    """SQL for table birds (id, name) of these names."""
+    values = ", ".join(f"('{name}')" for name in names)
+    return f"create table birds (id integer primary key, name text); insert into birds (name) values {values};"
 
 
 def png_size(path):
@@ -179,7 +178,7 @@ def test_open_a_database_with_the_chooser(booted, tmp_path):
     """The Open button where there is no showOpenFilePicker (Firefox, Safari): the file input. Under automation
     both engines fire `cancel` before `change` (browsers.md); the app waits for a change after a cancel. No persist
     prompt answers in Firefox here: the open must not wait on navigator.storage.persist()."""
-    db = make_db(tmp_path / "birds.db", ["wren", "robin", "kite"])
+    db = make_db(tmp_path / "birds.db", birds("wren", "robin", "kite"))
     booted.browser.pick_files("#open-database", "#file-input", [db])
     booted.browser.wait_until(IN_LIBRARY, "birds", timeout=60)
     assert booted.browser.evaluate(NAMES, "birds") == ["wren", "robin", "kite"]
@@ -187,7 +186,7 @@ def test_open_a_database_with_the_chooser(booted, tmp_path):
 
 def test_open_a_database_by_dropping_it(booted, tmp_path):
     """A drop on the window, dispatched with the engine's own DataTransfer holding the file."""
-    db = make_db(tmp_path / "dropped.db", ["heron"])
+    db = make_db(tmp_path / "dropped.db", birds("heron"))
     booted.browser.evaluate(
         """([name, data]) => {
             const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
@@ -263,7 +262,7 @@ def in_frame(browser, js, arg=None):
 def test_open_a_database_in_place(booted, tmp_path):
     """Read-only straight from the user's File (FileReaderSync in the worker), never copied; the page says so and
     offers the copy, which can be changed."""
-    db = make_db(tmp_path / "wild.db", ["owl", "lark"])
+    db = make_db(tmp_path / "wild.db", birds("owl", "lark"))
     booted.browser.pick_files("#open-in-place", "#file-input", [db])
     booted.browser.wait_until(IN_LIBRARY, "wild", timeout=60)
     assert booted.browser.evaluate(NAMES, "wild") == ["owl", "lark"]
@@ -300,7 +299,7 @@ def test_publish_to_a_datasette_server_and_pull_back(booted, remote, tmp_path):
     with sqlite3.connect(remote.path) as served:  # the other engine's run published there too
         served.execute("drop table if exists birds")
     served.close()
-    db = make_db(tmp_path / "shelf.db", ["swift", "ibis", "tern"])
+    db = make_db(tmp_path / "shelf.db", birds("swift", "ibis", "tern"))
     booted.browser.pick_files("#open-database", "#file-input", [db])
     booted.browser.wait_until(IN_LIBRARY, "shelf", timeout=60)
     published = transfer(booted.browser, "shelf", "publish", {"url": remote.database_url, "token": remote.token})

@@ -5,39 +5,26 @@ and a starred entry becomes a stored query."""
 
 import json
 import re
-import sqlite3
 from html import unescape
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin import history
-from testkit.app import run_async
+from testkit.app import JSON, get, header, open_app, run_async, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
-JSON = [("content-type", "application/json")]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def make_db(path):
-    with sqlite3.connect(path) as db:
-        db.execute("create table items (id integer primary key, name text)")
-        db.executemany("insert into items (name) values (?)", [(f"item {i}",) for i in range(5)])
-    db.close()
-    return str(path)
+ITEMS = "create table items (id integer primary key, name text); " + "".join(
+    f"insert into items (name) values ('item {i}');" for i in range(5)
+)
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = run_async(start("/ds/", "test", str(tmp_path / "internal.db")))
-    run_async(library.add(app.ds, ("shop", make_db(tmp_path / "shop.db")), ("other", make_db(tmp_path / "other.db"))))
-    yield app
-    app.ds.close()
-
-
-def get(app, path, method="GET", headers=(), body=None):
-    return run_async(app.handle(method, ORIGIN + path, list(headers), body))
+    shop, other = make_db(tmp_path / "shop.db", ITEMS), make_db(tmp_path / "other.db", ITEMS)
+    with serving(("shop", shop), ("other", other), internal=tmp_path / "internal.db") as app:
+        yield app
 
 
 def query(app, sql, db="shop", fmt=".json"):
@@ -46,10 +33,6 @@ def query(app, sql, db="shop", fmt=".json"):
 
 def write(app, sql, db="shop"):
     return get(app, f"/ds/{db}/-/execute-write", "POST", JSON, json.dumps({"sql": sql}).encode())
-
-
-def location(reply):
-    return next(value for name, value in reply.headers if name.lower() == "location")
 
 
 def entries(app, db="shop", query_string=""):
@@ -83,7 +66,7 @@ def test_the_html_query_page_and_the_database_pages_sql_are_recorded(app):
     assert query(app, "select name from items", fmt="").status == 200
     redirect = get(app, "/ds/shop?sql=" + quote_plus("select id from items"))
     assert redirect.status == 302  # the database page sends ?sql= to the query page
-    assert get(app, location(redirect)).status == 200
+    assert get(app, header(redirect, "location")).status == 200
     assert [e["sql"] for e in entries(app)["entries"]] == ["select id from items", "select name from items"]
 
 
@@ -128,14 +111,12 @@ def test_only_the_newest_entries_are_kept(app, monkeypatch):
 
 
 def test_the_history_survives_a_restart(tmp_path):
-    internal, path = str(tmp_path / "internal.db"), make_db(tmp_path / "kept.db")
+    internal, path = str(tmp_path / "internal.db"), make_db(tmp_path / "kept.db", ITEMS)
     for sql in ("select count(*) from items", "select max(id) from items"):
-        app = run_async(start("/ds/", "test", internal))
-        run_async(library.add(app.ds, ("kept", path)))
+        app = open_app(("kept", path), internal=internal)
         assert query(app, sql, db="kept").status == 200
         app.ds.close()
-    app = run_async(start("/ds/", "test", internal))
-    run_async(library.add(app.ds, ("kept", path)))
+    app = open_app(("kept", path), internal=internal)
     assert [e["sql"] for e in entries(app, db="kept")["entries"]] == [
         "select max(id) from items",
         "select count(*) from items",
@@ -182,7 +163,7 @@ def test_a_starred_entry_becomes_a_stored_query_that_runs(app):
     form = [("content-type", "application/x-www-form-urlencoded")]
     reply = get(app, "/ds/shop/-/history/star", "POST", form, f"id={entry_id}".encode())
     assert reply.status == 302, reply.body
-    assert urlsplit(location(reply)).path == f"/ds/shop/starred_{entry_id}"
+    assert urlsplit(header(reply, "location")).path == f"/ds/shop/starred_{entry_id}"
     ran = get(app, f"/ds/shop/starred_{entry_id}.json?_shape=array")
     assert ran.status == 200 and json.loads(ran.body) == [{"n": 5}]
     stored = run_async(app.ds.get_query("shop", f"starred_{entry_id}"))
@@ -211,17 +192,13 @@ def test_the_history_is_linked_from_the_database_and_query_pages(app):
 
 
 def test_a_renamed_database_keeps_its_history_and_a_removed_one_forgets_it(tmp_path):
-    app = run_async(start("/ds/", "test"))
-    path = tmp_path / "notes.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table t (a)")
-    db.close()
-    run_async(library.add(app.ds, ("notes", str(path))))
-    assert run_async(app.handle("GET", "http://x/ds/notes/-/query?sql=select+1", [], None)).status == 200
+    path = make_db(tmp_path / "notes.db", "create table t (a)")
+    app = open_app(("notes", path))
+    assert get(app, "/ds/notes/-/query?sql=select+1").status == 200
     run_async(library.rename(app.ds, "notes", "jottings"))
-    reply = run_async(app.handle("GET", "http://x/ds/jottings/-/history.json", [], None))
+    reply = get(app, "/ds/jottings/-/history.json")
     assert [e["sql"] for e in json.loads(reply.body)["entries"]] == ["select 1"]
     run_async(library.remove(app.ds, "jottings"))
     run_async(library.add(app.ds, ("jottings", str(path))))
-    reply = run_async(app.handle("GET", "http://x/ds/jottings/-/history.json", [], None))
+    reply = get(app, "/ds/jottings/-/history.json")
     assert json.loads(reply.body)["entries"] == []

@@ -11,12 +11,10 @@ from urllib.parse import urlencode
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin.dump import change_counter
-from testkit.app import run_async
+from testkit.app import FORM, ORIGIN, get, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
-FORM = [("content-type", "application/x-www-form-urlencoded")]
 HOSTILE_TABLE = "<script>alert(1)</script> \"q\" [b] 'a' & c"
 HOSTILE_COLUMN = 'it\'s "v" ] <i>x</i>; --'  # a ";" or "--" in a name must not split or end the statement
 SCHEMA = """
@@ -34,20 +32,11 @@ def quoted(name):
 
 @pytest.fixture
 def app(tmp_path):
-    path = tmp_path / "shop.db"
-    with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA)
-        db.execute(f"create table {quoted(HOSTILE_TABLE)} (id integer primary key, {quoted(HOSTILE_COLUMN)} text)")
-    db.close()
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("shop", str(path))))
-    app.path = str(path)
-    yield app
-    app.ds.close()
-
-
-def get(app, path, method="GET", headers=(), body=None):
-    return run_async(app.handle(method, ORIGIN + path, list(headers), body))
+    hostile = f"create table {quoted(HOSTILE_TABLE)} (id integer primary key, {quoted(HOSTILE_COLUMN)} text)"
+    path = make_db(tmp_path / "shop.db", SCHEMA, hostile)
+    with serving(("shop", path)) as app:
+        app.path = str(path)
+        yield app
 
 
 def post(app, path, fields, headers=()):

@@ -7,17 +7,17 @@ import sys
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
-from testkit.app import run_async
+from testkit.app import FORM, JSON, get, open_app, run_async
+from testkit.databases import counting, make_db
+
+# 500 rows of 200 x's.
+GOOD = f"""create table t (id integer primary key, v text);
+{counting(500)} insert into t (v) select replace(printf('%200s', ''), ' ', 'x') from n;"""
 
 
 @pytest.fixture
 def good(tmp_path):
-    path = tmp_path / "good.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table t (id integer primary key, v text)")
-        db.executemany("insert into t (v) values (?)", [("x" * 200,)] * 500)
-    return path
+    return make_db(tmp_path / "good.db", GOOD)
 
 
 def test_a_good_database_has_no_problem(good):
@@ -47,17 +47,16 @@ def test_a_truncated_database_is_reported(tmp_path, good):
 
 def test_a_database_has_the_same_url_before_and_after_it_is_served(good):
     """A database waiting for permission (not served yet) has the page it will have: Recent and the library link it."""
-    app = run_async(start("/ds/", "test"))
+    app = open_app()
     waiting = library.url(app.ds, "my/good db")
     run_async(library.add(app.ds, ("my/good db", str(good))))
     assert waiting == library.url(app.ds, "my/good db") == "/ds/my~2Fgood+db"
 
 
 def test_add_rename_remove_and_snapshot(tmp_path, good):
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("good", str(good))))
+    app = open_app(("good", good))
     assert library.names(app.ds) == ["_memory", "good"]
-    reply = run_async(app.handle("GET", "http://x/ds/good.json", [], None))
+    reply = get(app, "/ds/good.json")
     assert [t["name"] for t in json.loads(reply.body)["tables"]] == ["t"]  # listed at once, not a second later
     run_async(library.rename(app.ds, "good", "better"))
     assert "better" in app.ds.databases and "good" not in app.ds.databases
@@ -66,22 +65,19 @@ def test_add_rename_remove_and_snapshot(tmp_path, good):
     run_async(library.snapshot(app.ds, "better", str(target)))
     assert sqlite3.connect(target).execute("select count(*) from t").fetchone() == (500,)
     run_async(library.remove(app.ds, "better"))
-    reply = run_async(app.handle("GET", "http://x/ds/-/databases.json", [], None))
+    reply = get(app, "/ds/-/databases.json")
     assert [d["name"] for d in json.loads(reply.body)["databases"]] == ["_memory"]
 
 
 def test_a_database_opened_in_place_is_read_only_and_never_read_whole(good, monkeypatch):
     hashed = []
     monkeypatch.setattr("datasette.database.inspect_hash", lambda path: hashed.append(path) or "x")
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("wild", str(good)), read_only=True))
+    app = open_app(("wild", good), read_only=True)
     run_async(library.rename(app.ds, "wild", "wilder"))
     assert not app.ds.databases["wilder"].is_mutable
-    page = run_async(app.handle("GET", "http://x/ds/wilder", [], None))
+    page = get(app, "/ds/wilder")
     assert page.status == 200 and hashed == []  # Datasette would hash the whole file for its colour
-    write = run_async(
-        app.handle("POST", "http://x/ds/wilder/t/-/insert", [("content-type", "application/json")], b'{"row": {}}')
-    )
+    write = get(app, "/ds/wilder/t/-/insert", "POST", JSON, b'{"row": {}}')
     assert write.status == 403
 
 
@@ -168,37 +164,23 @@ def test_names_from_file_names_are_always_valid(file_name, name):
 
 def test_stored_queries_survive_a_restart_with_a_kept_internal_database(tmp_path, good):
     internal = str(tmp_path / "internal.db")
-    app = run_async(start("/ds/", "test", internal))
-    run_async(library.add(app.ds, ("good", str(good))))
+    app = open_app(("good", good), internal=internal)
     form = "name=longest&sql=select+max(length(v))+as+n+from+t"
-    reply = run_async(
-        app.handle(
-            "POST",
-            "http://x/ds/good/-/queries/store",
-            [("content-type", "application/x-www-form-urlencoded")],
-            form.encode(),
-        )
-    )
+    reply = get(app, "/ds/good/-/queries/store", "POST", FORM, form.encode())
     assert reply.status in (200, 302), reply.body
     app.ds.close()
-    app = run_async(start("/ds/", "test", internal))
-    run_async(library.add(app.ds, ("good", str(good))))
-    reply = run_async(app.handle("GET", "http://x/ds/good/longest.json?_shape=array", [], None))
+    app = open_app(("good", good), internal=internal)
+    reply = get(app, "/ds/good/longest.json?_shape=array")
     assert json.loads(reply.body) == [{"n": 200}]
 
 
 def test_the_owners_time_limit_applies_to_execute_write_too(tmp_path):
-    path = tmp_path / "slow.db"
-    sqlite3.connect(path).execute("create table t (n)").connection.commit()
-    app = run_async(start("/ds/", "test", sql_time_limit_ms=50))
-    run_async(library.add(app.ds, ("slow", str(path))))
+    app = open_app(("slow", make_db(tmp_path / "slow.db", "create table t (n)")), sql_time_limit_ms=50)
     # A write that takes a while (a recursive insert of a million rows): over 50 ms, under Datasette's fixed 2 s.
     slow = "insert into t with recursive c(n) as (select 1 union all select n + 1 from c where n < 3000000) select n from c"
 
     def write():
-        headers = [("content-type", "application/json")]
-        body = json.dumps({"sql": slow}).encode()
-        return run_async(app.handle("POST", "http://x/ds/slow/-/execute-write", headers, body))
+        return get(app, "/ds/slow/-/execute-write", "POST", JSON, json.dumps({"sql": slow}).encode())
 
     reply = write()
     assert reply.status == 400 and "interrupted" in reply.body.decode(), reply.body

@@ -3,8 +3,7 @@
 import base64
 from urllib.parse import quote_plus
 
-from datasette_pwa.app import start
-from testkit.app import run_async
+from testkit.app import get, open_app
 from testkit.browser import NetworkGuard, launch, wait_ready
 from testkit.databases import make_db
 from testkit.page import insert, open_with_input, wait_kept
@@ -15,8 +14,7 @@ CSV_SQL = "select 'a,b' as x, 'é \"quoted\"' as y, char(10) || 'line' as z, 42 
 
 def native_csv(sql):
     """The same query's CSV from Datasette 1.0a41 under CPython, through the same package."""
-    app = run_async(start("/ds/", "test"))
-    reply = run_async(app.handle("GET", f"http://127.0.0.1/ds/_memory/-/query.csv?sql={quote_plus(sql)}", [], None))
+    reply = get(open_app(), f"/ds/_memory/-/query.csv?sql={quote_plus(sql)}")
     assert reply.status == 200
     return reply.body
 

@@ -1,6 +1,6 @@
-"""Pull against hostile servers (tests/hostile_servers.py), through the app's Python under CPython: every case the app's
-pull-rows decides ends within a minute with its message in words (never a 500), each page stored whole or not at all,
-what came before it kept; the cases pull.js decides (a drip, a loop of URLs) run in Chromium (test_publish.py)."""
+"""Pull against hostile servers (testkit/hostile_servers.py), through the app's Python under CPython: every case the
+app's pull-rows decides ends within a minute with its message in words (never a 500), each page stored whole or not at
+all, what came before it kept; the cases pull.js decides (a drip, a loop of URLs) run in Chromium (test_publish.py)."""
 
 import html
 import json
@@ -8,13 +8,10 @@ import sqlite3
 import time
 
 import pytest
-from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin.transfer_routes import MAX_PAGE_BYTES, MAX_PAGES
 from testkit import hostile_servers
-from testkit.app import run_async
+from testkit.app import JSON, get, serving
 
-ORIGIN = "http://127.0.0.1:8000"
 APP_CASES = [case for case in hostile_servers.CASES if case.by == "app"]
 
 
@@ -22,16 +19,13 @@ APP_CASES = [case for case in hostile_servers.CASES if case.by == "app"]
 def app(tmp_path_factory):
     path = tmp_path_factory.mktemp("pull") / "copy.db"
     sqlite3.connect(path).close()
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("copy", str(path))))
-    app.path = path
-    yield app
-    app.ds.close()
+    with serving(("copy", path)) as app:
+        app.path = path
+        yield app
 
 
 def local(app, path, method="GET", body=None):
-    headers = [("content-type", "application/json")] if body is not None else []
-    return run_async(app.handle(method, ORIGIN + path, headers, body))
+    return get(app, path, method, JSON if body is not None else [], body)
 
 
 def kept(path, table):

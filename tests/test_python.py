@@ -1,38 +1,24 @@
 """Fast CPython tests of python/datasette_pwa: the request/response translation the worker relies on."""
 
 import json
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from datasette_pwa import library
-from datasette_pwa.app import start
-from testkit.app import run_async, stream
-from testkit.databases import make_db, numbered
+from testkit.app import JSON, ORIGIN, get, header, open_app, run_async, serving, stream
+from testkit.databases import counting, make_db, numbered
 from testkit.servers import bundled_plugins
 
-ORIGIN = "http://127.0.0.1:8000"
 BLOB = bytes(range(256))
+# Rows 0 to 119, each with BLOB.
+THINGS = f"""create table things (id integer primary key, name text, data blob);
+{counting(120)} insert into things select i - 1, 'thing ' || (i - 1), x'{BLOB.hex()}' from n;"""
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    path = tmp_path_factory.mktemp("db") / "things.db"
-    with sqlite3.connect(path) as db:
-        db.execute("create table things (id integer primary key, name text, data blob)")
-        db.executemany("insert into things values (?, ?, ?)", [(i, f"thing {i}", BLOB) for i in range(120)])
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("things", str(path))))
-    return app
-
-
-def get(app, path, method="GET", headers=(), body=None):
-    return run_async(app.handle(method, ORIGIN + path, list(headers), body))
-
-
-def header(reply, name):
-    return next(value for key, value in reply.headers if key.lower() == name)
+    with serving(("things", make_db(tmp_path_factory.mktemp("db") / "things.db", THINGS))) as app:
+        yield app
 
 
 def test_home_page_links_carry_the_base_url(app):
@@ -72,7 +58,7 @@ def test_redirects_pass_through_for_the_browser_to_follow(app):
 
 def test_the_local_owner_writes_through_the_json_api(app):
     body = memoryview(b'{"row": {"id": 1000, "name": "new"}}')  # the worker hands bodies over as memoryviews
-    reply = get(app, "/ds/things/things/-/insert", "POST", [("content-type", "application/json")], body)
+    reply = get(app, "/ds/things/things/-/insert", "POST", JSON, body)
     assert reply.status == 201, reply.body
     reply = get(app, "/ds/things/things/1000.json?_shape=array")
     assert json.loads(reply.body)[0]["name"] == "new"
@@ -81,7 +67,7 @@ def test_the_local_owner_writes_through_the_json_api(app):
 def test_writes_keep_the_journal_file_and_empty_it(app):
     # TRUNCATE keeps the -journal file the app opens up front, empty after each commit; DELETE would remove it.
     body = b'{"row": {"id": 1001, "name": "another"}}'
-    assert get(app, "/ds/things/things/-/insert", "POST", [("content-type", "application/json")], body).status == 201
+    assert get(app, "/ds/things/things/-/insert", "POST", JSON, body).status == 201
     journal = Path(app.ds.databases["things"].path + "-journal")
     assert journal.exists() and journal.stat().st_size == 0
 
@@ -139,10 +125,9 @@ def test_a_streamed_csv_comes_in_chunks_never_whole(tmp_path):
     from datasette_pwa.exchange import CHUNK_BYTES
 
     path = make_db(tmp_path / "rows.db", numbered(30_000))
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("rows", str(path))))
+    app = open_app(("rows", path))
 
-    status, parts = stream(app, ORIGIN + "/ds/rows/r.csv?_stream=on&_size=max")
+    status, parts = stream(app, "/ds/rows/r.csv?_stream=on&_size=max")
     assert status == 200
     assert len(parts) > 1 and max(map(len, parts)) < CHUNK_BYTES + 4096
     assert b"".join(parts).count(b"\n") == 30_001

@@ -10,40 +10,27 @@ from urllib.parse import quote_plus
 import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
-from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin.scripts import statements_of
-from testkit.app import run_async
+from testkit.app import FORM, JSON, get, run_async, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
-JSON = [("content-type", "application/json")]
-FORM = [("content-type", "application/x-www-form-urlencoded")]
-
-
-def make_db(path):
-    with sqlite3.connect(path) as db:
-        db.execute("create table items (id integer primary key, name text)")
-        db.executemany("insert into items (id, name) values (?, ?)", [(1, "a"), (2, "b"), (3, "c")])
-    db.close()
-    return str(path)
+ITEMS = "create table items (id integer primary key, name text); insert into items values (1, 'a'), (2, 'b'), (3, 'c');"
 
 
 @pytest.fixture
 def path(tmp_path):
-    return make_db(tmp_path / "shop.db")
+    return str(make_db(tmp_path / "shop.db", ITEMS))
 
 
 @pytest.fixture
 def app(path):
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("shop", path)))
-    yield app
-    app.ds.close()
+    with serving(("shop", path)) as app:
+        yield app
 
 
 def post(app, sql, headers=JSON, body=None):
     body = body if body is not None else json.dumps({"sql": sql}).encode()
-    reply = run_async(app.handle("POST", ORIGIN + "/ds/shop/-/execute-write", headers, body))
+    reply = get(app, "/ds/shop/-/execute-write", "POST", headers, body)
     return reply.status, reply.body.decode()
 
 
@@ -125,9 +112,7 @@ def test_one_statement_gets_datasettes_own_answer(app, path, tmp_path, sql):
 
 def test_the_write_sql_editor_runs_scripts(app, path):
     script = "insert into items (name) values ('d');\ninsert into items (name) values ('e');\ndelete from items where id = 1;"
-    analysis = run_async(
-        app.handle("GET", f"{ORIGIN}/ds/shop/-/execute-write/analyze?sql={quote_plus(script)}", [], None)
-    )
+    analysis = get(app, f"/ds/shop/-/execute-write/analyze?sql={quote_plus(script)}")
     reply = json.loads(analysis.body)
     assert reply["ok"] and not reply["execute_disabled"], reply
     status, body = post(app, script, FORM, f"sql={quote_plus(script)}".encode())

@@ -1,5 +1,5 @@
 """A user's SQL changes only its own database (python/datasette_pwa/sql_guard.py), under CPython: every hostile script
-of tests/hostile_scripts.py, run as a `.sql` restore (restore.py) and through execute-write (plugin/scripts.py),
+of testkit/hostile_scripts.py, run as a `.sql` restore (restore.py) and through execute-write (plugin/scripts.py),
 leaves the other database untouched and its own readable and intact, ends within its time limit, and is refused or
 fails in words."""
 
@@ -8,18 +8,15 @@ import json
 import shutil
 import sqlite3
 import time
-from urllib.parse import urlencode
 
 import pytest
 from datasette_pwa import library, restore
-from datasette_pwa.app import start
 from datasette_pwa.importing import ImportFailed, import_file
 from datasette_pwa.plugin.dump import dump_statements
-from testkit.app import run_async
+from testkit.app import JSON, get, run_async, serving
+from testkit.databases import make_db
 from testkit.hostile_scripts import script_for, scripts
 
-ORIGIN = "http://127.0.0.1:8000"
-JSON = [("content-type", "application/json")]
 LIMIT_MS = 400  # the time limit under test, for restores and execute-write alike
 SCHEMA = """
 create table items (id integer primary key, name text);
@@ -30,31 +27,23 @@ insert into items_fts (rowid, name) select id, name from items;
 HOSTILE = scripts()
 
 
-def made(path):
-    with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA)
-    db.close()
-    return path
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """The database each script runs in, copied afresh for each."""
-    return made(tmp_path_factory.mktemp("template") / "target.db")
+    return make_db(tmp_path_factory.mktemp("template") / "target.db", SCHEMA)
 
 
 @pytest.fixture(scope="module")
 def victim(tmp_path_factory):
     """Another database of the library, which the scripts aim at."""
-    return made(tmp_path_factory.mktemp("victim") / "victim.db")
+    return make_db(tmp_path_factory.mktemp("victim") / "victim.db", SCHEMA)
 
 
 @pytest.fixture(scope="module")
 def app(victim, tmp_path_factory):
-    app = run_async(start("/ds/", "test", str(tmp_path_factory.mktemp("internal") / "internal.db"), LIMIT_MS))
-    run_async(library.add(app.ds, ("victim", str(victim))))
-    yield app
-    app.ds.close()
+    internal = tmp_path_factory.mktemp("internal") / "internal.db"
+    with serving(("victim", victim), internal=internal, sql_time_limit_ms=LIMIT_MS) as app:
+        yield app
 
 
 def digest(path) -> str:
@@ -101,12 +90,8 @@ def test_a_script_through_execute_write_stays_in_its_database(hostile, app, temp
     sql = script_for(hostile, str(victim))
     try:
         # The page's analysis, on a plain GET (a link), then the write itself.
-        analysed = run_async(
-            app.handle("GET", ORIGIN + "/ds/target/-/execute-write?" + urlencode({"sql": sql}), [], None)
-        )
-        reply = run_async(
-            app.handle("POST", ORIGIN + "/ds/target/-/execute-write", JSON, json.dumps({"sql": sql}).encode())
-        )
+        analysed = get(app, "/ds/target/-/execute-write", sql=sql)
+        reply = get(app, "/ds/target/-/execute-write", "POST", JSON, json.dumps({"sql": sql}).encode())
     finally:
         run_async(library.remove(app.ds, "target"))
     assert analysed.status == 200, analysed.body[:500]

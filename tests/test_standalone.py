@@ -5,21 +5,16 @@ import sqlite3
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.standalone import check_file, copy_file
-from testkit.app import run_async
+from testkit.app import get, open_app, run_async, serving
+from testkit.databases import make_db
 
-ORIGIN = "http://127.0.0.1:8000"
+KEPT = "create table items (id integer primary key, name text); insert into items values (1, 'kept');"
 
 
 def make(path, *sql):
-    conn = sqlite3.connect(path)
-    conn.executescript("create table items (id integer primary key, name text); insert into items values (1, 'kept');")
-    for statement in sql:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
-    return str(path)
+    """Table items with one row, 'kept'; then each statement of sql."""
+    return str(make_db(path, KEPT, *sql))
 
 
 def unknown_module(path):
@@ -37,15 +32,10 @@ def damaged_schema(path):
     )
 
 
-def get(app, path):
-    return run_async(app.handle("GET", ORIGIN + path, [], None))
-
-
 @pytest.fixture
 def app():
-    app = run_async(start("/ds/", "test"))
-    yield app
-    app.ds.close()
+    with serving() as app:
+        yield app
 
 
 @pytest.mark.parametrize(
@@ -109,7 +99,7 @@ def test_a_table_with_two_foreign_keys_to_one_table_one_naming_no_column_is_show
 
 def test_html_planted_in_a_stored_querys_description_is_dropped_at_the_next_start(tmp_path):
     internal = str(tmp_path / "internal.db")
-    app = run_async(start("/ds/", "test", internal))
+    app = open_app(internal=internal)
     run_async(app.ds.refresh_schemas(force=True))  # Datasette makes its internal tables
     app.ds.close()
     with sqlite3.connect(internal) as db:  # as a script that reached the internal database could
@@ -118,7 +108,7 @@ def test_html_planted_in_a_stored_querys_description_is_dropped_at_the_next_star
             "('_memory', 'trap', 'select 1', '<button data-library-action=\"Remove\">Click</button>')"
         )
     db.close()
-    app = run_async(start("/ds/", "test", internal))
+    app = open_app(internal=internal)
     page = get(app, "/ds/_memory/trap")
     assert page.status == 200 and b"data-library-action" not in page.body
     app.ds.close()

@@ -8,14 +8,11 @@ import sqlite3
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.app import start
 from datasette_pwa.plugin.transfer import api_type
-from testkit.app import run_async
+from testkit.app import JSON, get, run_async, serving
 from testkit.servers import http, serve_datasette
 from testkit.transfer import publish_natively, pull_natively
 
-ORIGIN = "http://127.0.0.1:8000"
-JSON = [("content-type", "application/json")]
 ODD = 'odd "name"/x.y ü'
 SCHEMA = f"""
 create table items (id integer primary key, name text not null, score real, data blob, n numeric, anything);
@@ -48,10 +45,8 @@ def source(tmp_path):
 @pytest.fixture
 def app(source, tmp_path):
     sqlite3.connect(tmp_path / "copy.db").close()
-    app = run_async(start("/ds/", "test"))
-    run_async(library.add(app.ds, ("shelf", str(source)), ("copy", str(tmp_path / "copy.db"))))
-    yield app
-    app.ds.close()
+    with serving(("shelf", source), ("copy", tmp_path / "copy.db")) as app:
+        yield app
 
 
 @pytest.fixture
@@ -64,7 +59,7 @@ def remote(tmp_path):
 
 
 def local(app, path, method="GET", body=None):
-    return run_async(app.handle(method, ORIGIN + path, JSON if body else [], body))
+    return get(app, path, method, JSON if body else [], body)
 
 
 def rows_of(path, table):
