@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Playwright cannot download its own browser on machines that reach only package registries; Debian's Chromium works.
-# tests/engines.py drives Debian's Firefox ESR (over WebDriver BiDi) and WebKitGTK (WebKitWebDriver, under Xvfb).
+# benchmarks/testkit/engines.py drives Debian's Firefox ESR (over WebDriver BiDi) and WebKitGTK (WebKitWebDriver,
+# under Xvfb).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
