@@ -21,30 +21,22 @@ builds and the browsers run inside: hold /tmp/browser.lock around the whole comm
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import DB, fmt, say, serve, snapshot_dist, stats
-from bench.report import footer
+from ab_start_builds import WORKTREE, prepare
+from ab_start_report import as_results, difference, markdown, snapshot_mb
+from bench.common import DB, say, serve
 from bench.start import cold_start, fill_library, warm_start
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from run import RESULTS, environment, write
 from testkit.page import wait_kept
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-
-WORKTREE = "worktree"
-# The worker's marks (pwa/worker/python-start.js, pwa/worker/worker.js), in the order a start passes them.
-STAGES = ["snapshot read", "module", "runtime", "site-packages", "library", "app", "datasette"]
 
 # {file name: bytes} of the OPFS folder the app keeps its start snapshot in (pwa/worker/snapshot.js); {} when there is none.
 SNAPSHOT_FILES_JS = """async () => {
@@ -61,22 +53,6 @@ SNAPSHOT_FILES_JS = """async () => {
 }"""
 
 
-@dataclasses.dataclass
-class Build:
-    """One side of the comparison: its revision, its dist/, the profile its warm starts use, and its runs."""
-
-    key: str  # "A" or "B"
-    revision: dict
-    dist: Path
-    profile: Path
-    sizes: dict
-    build_s: float
-    url: str = ""
-    cold: list = dataclasses.field(default_factory=list)
-    warm: list = dataclasses.field(default_factory=list)
-    failures: list = dataclasses.field(default_factory=list)
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("a", metavar="A", help=f"a git revision, or {WORKTREE}")
@@ -84,68 +60,6 @@ def parse_args():
     parser.add_argument("--warm-runs", type=int, default=6)
     parser.add_argument("--cold-runs", type=int, default=2)
     return parser.parse_args()
-
-
-def git(*args):
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-
-
-def describe(rev):
-    """The revision's full hash, commit date and subject; the working tree is HEAD plus its uncommitted changes."""
-    commit, date, subject = git("log", "-1", "--format=%H%n%cI%n%s", "HEAD" if rev == WORKTREE else rev).splitlines()
-    info = {"name": rev, "hash": commit, "date": date, "subject": subject}
-    if rev == WORKTREE:
-        info["uncommitted"] = git("status", "--porcelain").splitlines()
-    return info
-
-
-def prepare(key, rev, scratch):
-    say(f"build {key}: {rev}…")
-    began = time.perf_counter()
-    dist = build(rev, scratch / key)
-    took = time.perf_counter() - began
-    say(f"   {took:.0f} s")
-    return Build(key, describe(rev), dist, scratch / key / "profile", sizes(dist), took)
-
-
-def build(rev, folder):
-    """dist/ of rev, in folder: the working tree's as snapshot_dist copies it, a revision's built by its own build.py."""
-    if rev == WORKTREE:
-        return snapshot_dist(folder / "dist")
-    src = folder / "src"
-    src.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    share_caches(src)
-    subprocess.run([sys.executable, "build.py"], cwd=src, check=True, stdout=subprocess.DEVNULL)
-    return src / "dist"
-
-
-def share_caches(src):
-    """Link the project's node_modules/ and the folders of its .cache/ (wheels by name and version, npm's cache) into
-    src. Not .cache/ itself: a build also writes its own bundles there, which must not cross with the project's."""
-    wanted = json.loads((src / "package.json").read_text())["devDependencies"]
-    have = json.loads((ROOT / "package.json").read_text())["devDependencies"]
-    missing = {name: version for name, version in wanted.items() if have.get(name) != version}
-    if missing:  # build.py would run `npm ci`, through the link, over the project's node_modules/
-        sys.exit(f"{src.parent.name}: needs npm packages the project's node_modules/ lacks: {missing}")
-    (src / "node_modules").symlink_to(ROOT / "node_modules")
-    # build.py runs `npm ci` when package-lock.json is newer than node_modules/ (git archive dates files by the commit).
-    stamp = (ROOT / "node_modules" / ".package-lock.json").stat().st_mtime
-    os.utime(src / "package-lock.json", (stamp, stamp))
-    (src / ".cache").mkdir()
-    for folder in (ROOT / ".cache").iterdir():
-        if folder.is_dir():
-            (src / ".cache" / folder.name).symlink_to(folder)
-
-
-def sizes(dist):
-    index = json.loads((dist / "site-packages" / "index.json").read_text())
-    return {
-        "dist_bytes": sum(f.stat().st_size for f in dist.rglob("*") if f.is_file()),
-        "files_gz_bytes": (dist / "site-packages" / "files.gz").stat().st_size,
-        "site_packages_bytes": sum(size for _, size in index["files"]),
-    }
 
 
 def prepare_library(page):
@@ -206,97 +120,6 @@ def warm_once(pw, b):
     finally:
         context.close()
     return run
-
-
-def snapshot_mb(run, suffix=""):
-    """MB in the snapshot's files (<build id>.memory and, unzipped, <build id>.site-packages) whose names end so."""
-    return sum(size or 0 for name, size in run["snapshot_files"].items() if name.endswith(suffix)) / 1e6
-
-
-def summary(b):
-    """{row: [stats, unit, digits]}: medians and ranges of what each build's runs measured."""
-    marks = [w.get("worker_marks", {}) for w in b.warm]
-    names = dict.fromkeys([*STAGES, *(k for m in marks for k in m)])  # the stages above first, in order, then any other
-    return {
-        "warm: live database page": timed(w["usable_ms"] for w in b.warm),
-        "warm: saved view shown": timed(w["saved_view_ms"] for w in b.warm),
-        "warm: Ready in the status bar": timed(stage(w, "Ready") for w in b.warm),
-        # The first page after the boot, from the frame's request to its HTML: Datasette's first render in the worker.
-        "warm: first page, request to HTML": timed(
-            between(w, "frame: navigation starts", "frame: page's HTML received") for w in b.warm
-        ),
-        **{f"worker: {k}": timed(m.get(k) for m in marks) for k in names},
-        # The last two stages swapped places after 3e384e1: the last mark is the boot's end in either order.
-        "worker: boot done (last mark)": timed(max(m.values(), default=None) for m in marks),
-        "cold start: first Datasette page": timed(c["usable_ms"] for c in b.cold),
-        "site-packages: files.gz": [stats([b.sizes["files_gz_bytes"] / 1e6]), "MB", 2],
-        "site-packages: unzipped": [stats([b.sizes["site_packages_bytes"] / 1e6]), "MB", 2],
-        "memory snapshot: all of OPFS snapshots/": [stats([snapshot_mb(w) for w in b.warm]), "MB", 1],
-        "memory snapshot: its .memory file": [stats([snapshot_mb(w, ".memory") for w in b.warm]), "MB", 1],
-    }
-
-
-def stage(run, name):
-    """When the status bar showed a stage, or the frame passed a mark (bench/start.py's stages), in ms; or None."""
-    return next((ms for shown, ms in run["stages"] if shown == name), None)
-
-
-def between(run, first, then):
-    began, ended = stage(run, first), stage(run, then)
-    return None if began is None or ended is None else ended - began
-
-
-def timed(values):
-    return [stats([v for v in values if v is not None]), "ms", 0]
-
-
-def cell(s, unit, digits):
-    """fmt's median [min–max], or the value alone when all are the same (a size)."""
-    return f"{s['median']:.{digits}f} {unit}" if s and s["min"] == s["max"] else fmt(s, unit, digits)
-
-
-def difference(a, b):
-    """B - A of each row's median, where both have one."""
-    return {row: b[row][0]["median"] - a[row][0]["median"] if a[row][0] and b[row][0] else None for row in a}
-
-
-def table(results):
-    a, b = (results["builds"][k] for k in "AB")
-    rows = [f"| | A: {a['revision']['name']} | B: {b['revision']['name']} | B − A |", "|---|---|---|---|"]
-    for row, diff in results["difference"].items():
-        (sa, unit, digits), (sb, _, _) = a["summary"][row], b["summary"][row]
-        change = "–" if diff is None else f"{diff:+.{digits}f} {unit}"
-        rows.append(f"| {row} | {cell(sa, unit, digits)} | {cell(sb, unit, digits)} | {change} |")
-    rows.append(f"| warm starts from the snapshot | {boots(a)} | {boots(b)} | |")
-    rows.append(f"| failed starts | {len(a['failures'])} | {len(b['failures'])} | |")
-    return rows
-
-
-def boots(b):
-    return f"{sum(w.get('boot') == 'from snapshot' for w in b['warm'])} of {len(b['warm'])}"
-
-
-def markdown(results):
-    lines = [f"# A/B start — {results['when']}", "", f"`{results['command']}` on {results['machine']}.", ""]
-    for key, b in results["builds"].items():
-        r = b["revision"]
-        changes = f", with {len(r['uncommitted'])} uncommitted changes" if "uncommitted" in r else ""
-        lines.append(f"- {key}: {r['name']} = {r['hash'][:12]} ({r['date']}{changes}): {r['subject']}")
-    lines += ["", *table(results), ""]
-    lines.append(
-        "Medians with [min–max]; cold and warm starts alternate A, B. Worker marks: ms from the worker's boot to the "
-        "end of each stage. Warm starts are offline, a new browser process each, from navigation."
-    )
-    return "\n".join(lines) + "\n" + footer(results)
-
-
-def as_results(builds):
-    out = {}
-    for b in builds:
-        fields = dataclasses.asdict(b)
-        fields.update(dist=str(b.dist), profile=str(b.profile), summary=summary(b))
-        out[b.key] = fields
-    return out
 
 
 def measure(args, scratch):
