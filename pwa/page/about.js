@@ -1,6 +1,5 @@
 // About the app: every version, and where the library is kept.
 import * as ui from "./library-view.js";
-import { LIBRARY } from "../shared/protocol.js";
 /** @import { FileWindow } from "./opening.js" */
 /** @import { StorageState } from "./library-view.js" */
 /** @import { Versions } from "../shared/protocol.js" */
@@ -52,7 +51,7 @@ export async function refreshStorage(runtime) {
  */
 export async function showAbout(runtime, versions) {
   const storage = await refreshStorage(runtime);
-  const count = (await runtime.call(LIBRARY.LIST)).length;
+  const count = (await runtime.call("list")).length;
   await ui.inform(
     "Datasette, as an offline app",
     [

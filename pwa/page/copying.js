@@ -1,5 +1,4 @@
 // A file copied into the library (or a download, or an import): a progress row with Cancel while the worker works.
-import { LIBRARY } from "../shared/protocol.js";
 import * as ui from "./library-view.js";
 /** @import { Runtime } from "./runtime.js" */
 /** @import { ImportProgressMessage } from "../shared/protocol.js" */
@@ -17,7 +16,7 @@ const CANCEL_GRACE_MS = 3000;
 export async function withProgress(runtime, importId, name, size, method, ...args) {
   let stuck; // a Cancel that the worker cannot hear: it runs a statement, in Python, that has not ended
   const progress = ui.showImport(name, size, () => {
-    runtime.call(LIBRARY.CANCEL_IMPORT, importId).catch(() => {}); // fails if the worker is stopped: no matter
+    runtime.call("cancelImport", importId).catch(() => {}); // fails if the worker is stopped: no matter
     stuck = setTimeout(() => runtime.interrupt(`${name} was cancelled: its SQL was still running, so ` +
       "Datasette was restarted to stop it. Nothing of it was kept."), CANCEL_GRACE_MS);
   });

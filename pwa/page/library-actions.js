@@ -1,5 +1,5 @@
 // What the user does with the library: open files, create, rename, remove, check; open-url.js opens files from the
-// web, saving.js saves and downloads, about.js tells about the app. The work happens in the worker (library.js); this
+// web, saving.js saves and downloads, about.js tells about the app. The work happens in the worker (worker/library-api.js); this
 // side asks questions, shows progress and reports.
 import { refreshStorage } from "./about.js";
 import { databaseActions } from "./database-actions.js";
@@ -7,7 +7,6 @@ import { forgive } from "./crash-counts.js";
 import { formatBytes, roomLeft } from "../shared/bytes.js";
 import { isDataFile, isScript, scriptOpening } from "./opening.js";
 import { withProgress } from "./copying.js";
-import { LIBRARY } from "../shared/protocol.js";
 import * as ui from "./library-view.js";
 /** @import { Runtime } from "./runtime.js" */
 /** @import { DatabaseAction, Question } from "./library-view.js" */
@@ -56,7 +55,7 @@ export class LibraryActions {
   }
 
   async refresh() {
-    this.databases = await this.runtime.call(LIBRARY.LIST);
+    this.databases = await this.runtime.call("list");
     ui.showLibrary(this.databases, (db) => this.#openFromSidebar(db), this.databaseActions);
     await refreshStorage(this.runtime);
     this.onListed(this.databases);
@@ -72,7 +71,7 @@ export class LibraryActions {
   /** The library's database that the Datasette page at path (e.g. "/ds/fixtures/items?_sort=id") belongs to, if any. */
   async databaseAt(path) {
     const page = new URL(path, location.href).pathname;
-    return (await this.runtime.call(LIBRARY.LIST)).find((db) => page === db.url || page.startsWith(`${db.url}/`));
+    return (await this.runtime.call("list")).find((db) => page === db.url || page.startsWith(`${db.url}/`));
   }
 
   /**
@@ -119,7 +118,7 @@ export class LibraryActions {
         last = (await this.openInPlace(file, handle, inPlace)) ?? last;
         continue;
       }
-      const db = await this.copying(newImportId(), file.name, file.size, LIBRARY.IMPORT, file, handle);
+      const db = await this.copying(newImportId(), file.name, file.size, "import", file, handle);
       if (db?.notice) ui.notice(db.notice, "warning");
       last = db ?? last;
     }
@@ -138,7 +137,7 @@ export class LibraryActions {
       if (!answer) return null;
     }
     try {
-      const db = await this.runtime.call(LIBRARY.OPEN_IN_PLACE, file, handle);
+      const db = await this.runtime.call("openInPlace", file, handle);
       if (!handle) ui.notice(`${db.name} is open in place for as long as this window is: open ${file.name} again after a restart.`);
       return db;
     } catch (error) {
@@ -167,13 +166,13 @@ export class LibraryActions {
     const state = await handle.requestPermission?.({ mode: "read" }).catch(() => "denied");
     if (state !== "granted") return ui.notice(`The app may not read ${db.source.name}: it stays in the library, waiting.`, "warning");
     await this.attempt(async () => {
-      await this.runtime.call(LIBRARY.ALLOW_IN_PLACE, db.name);
+      await this.runtime.call("allowInPlace", db.name);
       this.showPage(page);
     });
   }
 
   async copyIn(db) {
-    const copied = await this.copying(newImportId(), db.source.name, db.size, LIBRARY.COPY_IN_PLACE, db.name);
+    const copied = await this.copying(newImportId(), db.source.name, db.size, "copyInPlace", db.name);
     if (copied) {
       ui.notice(`${db.source.name} was copied into the library as ${copied.name}, where it can be changed.`);
       this.showPage(copied.url);
@@ -191,7 +190,7 @@ export class LibraryActions {
     const stem = file.name.replace(/\.[^.]*$/, "");
     const answer = !ask && !script ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file, stem, script));
     if (!answer) return null;
-    const result = await this.copying(newImportId(), file.name, file.size, LIBRARY.IMPORT_DATA, file, answer.choice || null, answer.text ?? stem);
+    const result = await this.copying(newImportId(), file.name, file.size, "importData", file, answer.choice || null, answer.text ?? stem);
     if (result) {
       ui.notice(script ? `Ran ${result.statements} statements from ${file.name} in ${result.database}.`
         : `Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
@@ -205,7 +204,7 @@ export class LibraryActions {
    * @returns {Promise<Question>}
    */
   async #importQuestion(file, stem, script) {
-    const databases = await this.runtime.call(LIBRARY.LIST);
+    const databases = await this.runtime.call("list");
     const choices = [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))];
     if (script) {
       return { title: `Run ${file.name}`, choices, choiceLabel: "The database it changes", buttons: [{ label: "Run", value: "import" }],
@@ -220,7 +219,7 @@ export class LibraryActions {
     const answer = await ui.ask({ title: "New database", input: "untitled", buttons: [{ label: "Create", value: "create" }] });
     if (!answer) return;
     await this.attempt(async () => {
-      const db = await this.runtime.call(LIBRARY.CREATE, answer.text.trim());
+      const db = await this.runtime.call("create", answer.text.trim());
       askToKeep();
       this.showPage(db.url);
     });
@@ -229,7 +228,7 @@ export class LibraryActions {
   async rename(name) {
     const answer = await ui.ask({ title: `Rename ${name}`, input: name, buttons: [{ label: "Rename", value: "rename" }] });
     if (!answer) return;
-    await this.attempt(async () => this.showPage((await this.runtime.call(LIBRARY.RENAME, name, answer.text.trim())).url));
+    await this.attempt(async () => this.showPage((await this.runtime.call("rename", name, answer.text.trim())).url));
   }
 
   async remove(db) {
@@ -240,7 +239,7 @@ export class LibraryActions {
       buttons: [{ label: "Remove", value: "remove" }],
     });
     if (answer) await this.attempt(async () => {
-      await this.runtime.call(LIBRARY.REMOVE, db.name);
+      await this.runtime.call("remove", db.name);
       forgive(db.name);
     });
   }
@@ -249,7 +248,7 @@ export class LibraryActions {
   async retry(name) {
     forgive(name);
     await this.attempt(async () => {
-      const db = await this.runtime.call(LIBRARY.RETRY, name);
+      const db = await this.runtime.call("retry", name);
       if (db.problem) ui.notice(`${name} still can't be opened: ${db.problem}`, "error");
       else this.showPage(db.url);
     });
@@ -257,7 +256,7 @@ export class LibraryActions {
 
   async check(name) {
     await this.attempt(async () => {
-      const problems = await this.runtime.call(LIBRARY.CHECK, name);
+      const problems = await this.runtime.call("check", name);
       if (problems.length === 1 && problems[0] === "ok") ui.notice(`${name} passed SQLite's integrity check.`);
       else ui.notice(`${name} failed SQLite's integrity check: ${problems.join("; ")}`, "error");
     });

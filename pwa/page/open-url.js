@@ -4,7 +4,6 @@
 import { newImportId } from "./library-actions.js";
 import * as ui from "./library-view.js";
 import { isScript } from "./opening.js";
-import { LIBRARY } from "../shared/protocol.js";
 /** @import { LibraryActions } from "./library-actions.js" */
 
 const isWebAddress = (url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
@@ -63,11 +62,11 @@ async function openUrl(actions, url, { ask = true } = {}) {
   if (!isWebAddress(url)) return ui.notice(`“${url}” is not a web address (http:// or https://).`, "error");
   const name = fileNameOf(url);
   const importId = newImportId();
-  const file = await actions.copying(importId, name, 0, LIBRARY.DOWNLOAD, url);
+  const file = await actions.copying(importId, name, 0, "download", url);
   if (!file) return;
   try {
     await actions.open([{ file, handle: null }], { ask });
   } finally {
-    await actions.runtime.call(LIBRARY.DISCARD_DOWNLOAD, importId);
+    await actions.runtime.call("discardDownload", importId);
   }
 }

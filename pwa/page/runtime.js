@@ -120,7 +120,7 @@ export class Runtime extends EventTarget {
   }
 
   /**
-   * Call a library method in the worker (see protocol.js LIBRARY); rejects with a message for the user.
+   * Call a library method in the worker (protocol.js LibraryApi lists them); rejects with a message for the user.
    * @template {keyof LibraryApi} M
    * @param {M} method
    * @param {Parameters<LibraryApi[M]>} args

@@ -1,7 +1,6 @@
 // Saving a database out of the library: back to the file it came from, to a new file (Save as…), or as a download
 // where the browser cannot write files. actions: the LibraryActions (its runtime, and attempt()).
 import * as ui from "./library-view.js";
-import { LIBRARY } from "../shared/protocol.js";
 /** @import { FileWindow } from "./opening.js" */
 /** @import { LibraryActions } from "./library-actions.js" */
 
@@ -29,13 +28,13 @@ export async function saveCurrent(actions, path) {
  */
 export async function save(actions, name) {
   await actions.attempt(async () => {
-    const db = (await actions.runtime.call(LIBRARY.LIST)).find((d) => d.name === name);
+    const db = (await actions.runtime.call("list")).find((d) => d.name === name);
     if (!db?.canSaveBack) return saveAs(actions, name);
-    const handle = /** @type {PermissionHandle} */ (await actions.runtime.call(LIBRARY.HANDLE, name));
+    const handle = /** @type {PermissionHandle} */ (await actions.runtime.call("handle", name));
     if ((await handle.requestPermission({ mode: "readwrite" })) !== "granted") {
       throw new Error(`Saving ${name} needs permission to write ${db.source.name}. Nothing was written; your database is safe here.`);
     }
-    const { changedOnDisk } = await actions.runtime.call(LIBRARY.CHECK_ORIGINAL, name);
+    const { changedOnDisk } = await actions.runtime.call("checkOriginal", name);
     if (changedOnDisk) {
       const answer = await ui.ask({
         title: `${db.source.name} changed on disk`,
@@ -45,7 +44,7 @@ export async function save(actions, name) {
       if (!answer) return;
       if (answer.value === "copy") return saveAs(actions, name);
     }
-    await actions.runtime.call(LIBRARY.SAVE_TO, name, handle);
+    await actions.runtime.call("saveTo", name, handle);
     ui.notice(`Saved ${name} to ${db.source.name}.`);
   });
 }
@@ -65,7 +64,7 @@ export async function saveAs(actions, name) {
     throw error;
   }
   await actions.attempt(async () => {
-    await actions.runtime.call(LIBRARY.SAVE_TO, name, handle);
+    await actions.runtime.call("saveTo", name, handle);
     ui.notice(`Saved ${name} to ${handle.name}.`);
   });
 }
@@ -76,7 +75,7 @@ export async function saveAs(actions, name) {
  */
 export async function download(actions, name) {
   await actions.attempt(async () => {
-    const file = await actions.runtime.call(LIBRARY.SNAPSHOT, name);
+    const file = await actions.runtime.call("snapshot", name);
     const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(file), download: `${name}.db` });
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 60_000);

@@ -4,7 +4,6 @@
 // and what this browser lacks. Once a database is open, Datasette's own home page takes its place.
 import { missingFeatures } from "./about.js";
 import { newImportId } from "./library-actions.js";
-import { LIBRARY } from "../shared/protocol.js";
 import * as view from "./view.js";
 /** @import { LibraryActions } from "./library-actions.js" */
 /** @import { Database } from "../shared/protocol.js" */
@@ -49,7 +48,7 @@ export function follow(databases, atHome, persistent) {
 async function trySample(library) {
   const response = await fetch(SAMPLE);
   const file = new File([await response.blob()], SAMPLE, { lastModified: Date.now() });
-  const db = await library.copying(newImportId(), SAMPLE, file.size, LIBRARY.IMPORT, file, null);
+  const db = await library.copying(newImportId(), SAMPLE, file.size, "import", file, null);
   if (db) library.showPage(db.url + SAMPLE_PAGE);
   await library.refresh();
 }

@@ -44,7 +44,7 @@ export const MSG = Object.freeze({
   FAULT: "fault",
   // sw -> every window while it installs: {type, loaded: bytes, total: bytes}
   PRECACHE_PROGRESS: "precache-progress",
-  // shell -> worker: {type, id, method: one of LIBRARY, args: [...]}
+  // shell -> worker: {type, id, method: a method of LibraryApi, args: [...]}
   CALL: "call",
   // worker -> shell: {type, id, value}  or  {type, id, error: string}  (error is a sentence for the user)
   RESULT: "result",
@@ -126,31 +126,8 @@ export const MSG = Object.freeze({
  *   service worker posts to a window (a REQUEST and WHO_OWNS with a reply port).
  */
 
-// The library methods the shell may CALL in the worker (see pwa/worker/library.js for each one's arguments).
-// Each is a method of LibraryApi below; worker.js checks at start that the library has these methods and no others.
-export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>>} */ (Object.freeze({
-  LIST: "list",
-  IMPORT: "import",
-  IMPORT_DATA: "importData",
-  DOWNLOAD: "download",
-  DISCARD_DOWNLOAD: "discardDownload",
-  CANCEL_IMPORT: "cancelImport",
-  CREATE: "create",
-  RENAME: "rename",
-  REMOVE: "remove",
-  HANDLE: "handle",
-  CHECK_ORIGINAL: "checkOriginal",
-  SAVE_TO: "saveTo",
-  SNAPSHOT: "snapshot",
-  CHECK: "check",
-  RETRY: "retry",
-  OPEN_IN_PLACE: "openInPlace",
-  ALLOW_IN_PLACE: "allowInPlace",
-  COPY_IN_PLACE: "copyInPlace",
-}));
-
 /**
- * What the shell sees of a database of the library (library.js describe()); url is its Datasette page.
+ * What the shell sees of a database of the library (worker/library.js, Library.describe); url is its Datasette page.
  * @typedef {object} Database
  * @property {string} name
  * @property {number} size bytes
@@ -168,7 +145,8 @@ export const LIBRARY = /** @satisfies {Readonly<Record<string, keyof LibraryApi>
  */
 
 /**
- * The library's API, as the shell CALLs it (Runtime.call): each LIBRARY method's arguments and what it resolves with.
+ * The library's API, as the shell CALLs it (Runtime.call): the one list of its methods, each one's arguments and what it
+ * resolves with. The worker's dispatch is an object of this type (worker/library-api.js), and refuses any other name.
  * An importId (a number the shell chooses) names a copy, in IMPORT_PROGRESS messages and for cancelImport.
  * @typedef {object} LibraryApi
  * @property {() => Promise<Database[]>} list

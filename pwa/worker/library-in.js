@@ -3,10 +3,9 @@
 import { formatBytes, roomLeft } from "../shared/bytes.js";
 import { copyIntoFS } from "./library-files.js";
 import { isWalHeader } from "./opfs-fs.js";
-import { describe, find, keep, lib, makeEmpty, markWritten, pathOf, reserve, serveNew, unreserve } from "./library.js";
 import { MSG } from "../shared/protocol.js";
 import * as records from "../shared/records.js";
-/** @import { LibraryApi } from "../shared/protocol.js" */
+/** @import { Library } from "./library.js" */
 
 const copies = new Map(); // import id -> AbortController of a copy under way
 
@@ -29,95 +28,103 @@ async function copying(importId, name, total, copy) {
 
 const cancelled = (error, signal, message) => (signal.aborted ? new Error(message) : error);
 
-/** @type {Pick<LibraryApi, "import" | "importData" | "download" | "discardDownload" | "cancelImport">} */
-export const libraryIn = {
-  /** Copy a File into the library, check it, and serve it. */
-  async import(importId, file, handle) {
-    return copying(importId, file.name, file.size, async (signal, report) => {
-      const record = await reserve(lib.py.name_from_file(file.name), {
-        file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
-        source: { name: file.name, size: file.size, lastModified: file.lastModified },
-      });
-      try {
-        await lib.store.copyIn(file, record.file, signal, report);
-        await lib.store.open(record.file);
-        const problem = lib.py.problem_with(pathOf(record.file));
-        if (problem) throw new Error(`${file.name} was not added: ${problem}`);
-        signal.throwIfAborted(); // a Cancel that came as the copy ended: the database is not added after all
-        await serveNew(record.name, pathOf(record.file), file.name);
-        const complete = await keep(record);
-        return { ...describe(complete), notice: (await isWal(file)) ? walNotice(file.name) : null };
-      } catch (error) {
-        await unreserve(record);
-        throw cancelled(await explain(error, file), signal, `Opening ${file.name} was cancelled.`);
-      }
-    });
-  },
-
-  /**
-   * Import a CSV, TSV, JSON or newline-delimited JSON file as table `table` of library database `database`, or of a
-   * new database when `database` is null. All or nothing: on failure a new database is removed again.
-   */
-  async importData(importId, file, database, table) {
-    const tableName = table.trim() || lib.py.name_from_file(file.name);
-    const scratch = `/tmp/import-${importId}`;
-    return copying(importId, file.name, file.size, async (signal, report) => {
-      const target = database ? await find(database) : await makeEmpty(lib.py.name_from_file(file.name));
-      try {
-        await copyIntoFS(lib.fs, file, scratch, signal, report);
-        const result = lib.importing.import_file(pathOf(target.file), tableName, scratch, file.name, report);
-        const { table: made, rows, statements, skipped, skipped_detail: detail, notes } =
-          result.toJs({ dict_converter: Object.fromEntries });
-        result.destroy();
-        await markWritten([target.file]);
-        if (!database) await keep(target);
-        await lib.py.refresh(lib.ds);
-        const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
-        // A SQL script makes its own tables (made is null): its database's page shows them.
-        const url = made ? lib.py.table_url(lib.ds, target.name, made) : lib.py.url(lib.ds, target.name);
-        return { database: target.name, rows, statements, url,
-          notices: [...notes, ...skippedNote] };
-      } catch (error) {
-        if (!database) await forget(target);
-        const why = error.type === "ImportFailed" ? pythonMessage(error) : error.message;
-        throw cancelled(new Error(`${file.name} was not imported: ${why}`), signal, `Importing ${file.name} was cancelled.`);
-      } finally {
-        lib.store.flush();
-        if (lib.fs.analyzePath(scratch).exists) lib.fs.unlink(scratch);
-      }
-    });
-  },
-
-  /** Fetch a URL into the library's store with progress; the File it gives back is opened like a local one, then
-   * discarded (discardDownload). */
-  async download(importId, url) {
-    const name = decodeURIComponent(new URL(url).pathname.split("/").pop()) || "download.db";
-    return copying(importId, name, 0, async (signal, report) => {
-      try {
-        const response = await fetchFile(url, signal);
-        const total = Number(response.headers.get("content-length")) || 0;
-        await lib.store.copyIn({ stream: () => response.body, size: total, name }, downloaded(importId), signal,
-          (loaded) => report(loaded, total));
-        return new File([await lib.store.read(downloaded(importId))], name, { lastModified: Date.now() });
-      } catch (error) {
-        await lib.store.discard(downloaded(importId));
-        throw cancelled(error, signal, `Downloading ${name} was cancelled.`);
-      }
-    });
-  },
-
+/**
+ * The API's methods for files coming in (worker.js puts the API together: library-api.js).
+ * @param {Library} library
+ */
+export const libraryIn = (library) => ({
+  import: (importId, file, handle) => importDatabase(library, importId, file, handle),
+  importData: (importId, file, database, table) => importData(library, importId, file, database, table),
+  download: (importId, url) => download(library, importId, url),
   /** Remove what download(importId) fetched, once it was opened. */
-  discardDownload: (importId) => lib.store.discard(downloaded(importId)),
-
+  discardDownload: (importId) => library.store.discard(downloaded(importId)),
   cancelImport(importId) {
     copies.get(importId)?.abort();
   },
-};
+});
 
-/** Undo makeEmpty(): a new database an import failed to fill. */
-async function forget(record) {
-  await lib.py.remove(lib.ds, record.name);
-  await unreserve(record);
+/** Copy a File into the library, check it, and serve it. @param {Library} library */
+async function importDatabase(library, importId, file, handle) {
+  return copying(importId, file.name, file.size, async (signal, report) => {
+    const record = await library.reserve(library.py.name_from_file(file.name), {
+      file: `${crypto.randomUUID()}.db`, size: file.size, changed: Date.now(), handle: handle ?? null,
+      source: { name: file.name, size: file.size, lastModified: file.lastModified },
+    });
+    try {
+      await library.store.copyIn(file, record.file, signal, report);
+      await library.store.open(record.file);
+      const problem = library.py.problem_with(library.pathOf(record.file));
+      if (problem) throw new Error(`${file.name} was not added: ${problem}`);
+      signal.throwIfAborted(); // a Cancel that came as the copy ended: the database is not added after all
+      await library.serveNew(record.name, library.pathOf(record.file), file.name);
+      const complete = await library.keep(record);
+      return { ...library.describe(complete), notice: (await isWal(file)) ? walNotice(file.name) : null };
+    } catch (error) {
+      await library.unreserve(record);
+      throw cancelled(await explain(error, file), signal, `Opening ${file.name} was cancelled.`);
+    }
+  });
+}
+
+/**
+ * Import a CSV, TSV, JSON or newline-delimited JSON file as table `table` of library database `database`, or of a
+ * new database when `database` is null. All or nothing: on failure a new database is removed again.
+ * @param {Library} library
+ */
+async function importData(library, importId, file, database, table) {
+  const tableName = table.trim() || library.py.name_from_file(file.name);
+  const scratch = `/tmp/import-${importId}`;
+  return copying(importId, file.name, file.size, async (signal, report) => {
+    const target = database ? await library.find(database) : await library.makeEmpty(library.py.name_from_file(file.name));
+    try {
+      await copyIntoFS(library.fs, file, scratch, signal, report);
+      const result = library.importing.import_file(library.pathOf(target.file), tableName, scratch, file.name, report);
+      const { table: made, rows, statements, skipped, skipped_detail: detail, notes } =
+        result.toJs({ dict_converter: Object.fromEntries });
+      result.destroy();
+      await library.markWritten([target.file]);
+      if (!database) await library.keep(target);
+      await library.py.refresh(library.ds);
+      const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
+      // A SQL script makes its own tables (made is null): its database's page shows them.
+      const url = made ? library.py.table_url(library.ds, target.name, made) : library.py.url(library.ds, target.name);
+      return { database: target.name, rows, statements, url,
+        notices: [...notes, ...skippedNote] };
+    } catch (error) {
+      if (!database) await forget(library, target);
+      const why = error.type === "ImportFailed" ? pythonMessage(error) : error.message;
+      throw cancelled(new Error(`${file.name} was not imported: ${why}`), signal, `Importing ${file.name} was cancelled.`);
+    } finally {
+      library.store.flush();
+      if (library.fs.analyzePath(scratch).exists) library.fs.unlink(scratch);
+    }
+  });
+}
+
+/**
+ * Fetch a URL into the library's store with progress; the File it gives back is opened like a local one, then
+ * discarded (discardDownload). @param {Library} library
+ */
+async function download(library, importId, url) {
+  const name = decodeURIComponent(new URL(url).pathname.split("/").pop()) || "download.db";
+  return copying(importId, name, 0, async (signal, report) => {
+    try {
+      const response = await fetchFile(url, signal);
+      const total = Number(response.headers.get("content-length")) || 0;
+      await library.store.copyIn({ stream: () => response.body, size: total, name }, downloaded(importId), signal,
+        (loaded) => report(loaded, total));
+      return new File([await library.store.read(downloaded(importId))], name, { lastModified: Date.now() });
+    } catch (error) {
+      await library.store.discard(downloaded(importId));
+      throw cancelled(error, signal, `Downloading ${name} was cancelled.`);
+    }
+  });
+}
+
+/** Undo Library.makeEmpty(): a new database an import failed to fill. */
+async function forget(library, record) {
+  await library.py.remove(library.ds, record.name);
+  await library.unreserve(record);
 }
 
 const downloaded = (importId) => `download-${importId}`;

@@ -11,8 +11,8 @@
 // The stamp is taken before Datasette draws the page: a write while it draws leaves the entry stale, never served.
 // An answer that sets a cookie is not kept: it changed what the next one shows (a page showing a message clears it).
 import { COUNTER_AT, COUNTER_LENGTH, libraryState } from "../shared/counters.js";
-import { lib, MOUNT } from "./library.js";
 /** @import { HeaderList, RequestMessage } from "../shared/protocol.js" */
+/** @import { Library } from "./library.js" */
 
 /**
  * What this module uses of datasette_pwa.App (a Pyodide proxy; its attributes are proxies to destroy).
@@ -54,18 +54,21 @@ function pagePath({ method, url }, baseUrl) {
   return special || searchParams.has("sql") || searchParams.has("_where") ? null : path;
 }
 
-/** The library's files now (counters.js); with the generation, the state of everything a page could show. */
-function filesNow() {
+/**
+ * The library's files now (counters.js); with the generation, the state of everything a page could show.
+ * @param {Library} library
+ */
+function filesNow(library) {
   /** @type {[string, Uint8Array][]} */
   const files = [];
-  for (const name of lib.fs.readdir(MOUNT)) {
+  for (const name of library.fs.readdir(library.mount)) {
     if (name === "." || name === "..") continue;
-    const stream = lib.fs.open(`${MOUNT}/${name}`, "r");
+    const stream = library.fs.open(`${library.mount}/${name}`, "r");
     try {
       const counter = new Uint8Array(COUNTER_LENGTH);
-      files.push([name, counter.subarray(0, lib.fs.read(stream, counter, 0, COUNTER_LENGTH, COUNTER_AT))]);
+      files.push([name, counter.subarray(0, library.fs.read(stream, counter, 0, COUNTER_LENGTH, COUNTER_AT))]);
     } finally {
-      lib.fs.close(stream);
+      library.fs.close(stream);
     }
   }
   return libraryState(files);
@@ -100,14 +103,15 @@ const setsCookie = (headers) => headers.some(([name]) => name.toLowerCase() === 
  * @param {RequestMessage} request
  * @param {string} baseUrl
  * @param {App} app
+ * @param {Library} library whose files' state the entries are kept for
  * @returns {{hit: object | null, keep: (answer: object) => Promise<Entry | null>, cacheable: boolean,
  *   files?: string}}
  */
-export function lookup(request, baseUrl, app) {
+export function lookup(request, baseUrl, app, library) {
   const path = pagePath(request, baseUrl);
   if (path === null) return { hit: null, keep: async () => null, cacheable: false };
   const key = keyOf(request, app);
-  const files = filesNow();
+  const files = filesNow(library);
   const now = `${generation} ${files}`;
   const entry = kept.get(key);
   if (entry && entry.stamp === now) {

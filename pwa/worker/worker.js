@@ -1,36 +1,22 @@
 // The Datasette worker: starts Python (python-start.js) from the app's own files, starts Datasette
 // (python/datasette_pwa) on the library's databases, answers REQUEST messages through it, and runs the library's CALLs.
-import { libraryIn } from "./library-in.js";
-import { libraryInPlace } from "./library-inplace.js";
-import { libraryOut } from "./library-out.js";
-import { flushWrites, libraryCore, openLibrary, serveLibrary } from "./library.js";
+import { Library } from "./library.js";
+import { libraryApi } from "./library-api.js";
 import { whyNoOPFS } from "./opfs-fs.js";
-import { LIBRARY, MSG } from "../shared/protocol.js";
+import { MSG } from "../shared/protocol.js";
 import { startPython } from "./python-start.js";
 import { changed, lookup } from "./response-cache.js";
 import * as savedViews from "../shared/saved-views.js";
 /** @import { PyodideAPI } from "pyodide" */
 /** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "../shared/protocol.js" */
 
-const libraryMethods = libraryApi({ ...libraryCore, ...libraryIn, ...libraryOut, ...libraryInPlace });
-
-/**
- * The methods protocol.js's LIBRARY names, and only those: the library's API is defined once, there.
- * @param {LibraryApi} methods
- */
-function libraryApi(methods) {
-  const named = new Set(/** @type {string[]} */ (Object.values(LIBRARY)));
-  const unlisted = Object.keys(methods).filter((name) => !named.has(name));
-  const missing = [...named].filter((name) => typeof methods[name] !== "function");
-  if (unlisted.length || missing.length) {
-    throw new Error(`protocol.js LIBRARY and the library disagree: not listed ${unlisted}, missing ${missing}`);
-  }
-  return methods;
-}
-
 /** @type {PyodideAPI} */
 let pyodide;
 let app; // PyProxy of datasette_pwa.App
+/** @type {Library} */
+let library; // built at boot, once Python runs
+/** @type {LibraryApi} */
+let api; // what the shell may CALL, once Datasette serves the library
 let build; // {id}: this worker's files and the service worker's precache come from this build
 let baseUrl; // Datasette's, e.g. "/ds/"
 let keepsViews = false; // whether pages visited are kept for the next start (saved-views.js): not once _memory is written
@@ -58,14 +44,16 @@ async function boot(baseUrl, settings, setAside) {
   const python = await startPython(build.id, mark);
   pyodide = python.pyodide;
   progress("Opening your databases");
-  const { internal, notices, persistent } = await openLibrary(pyodide, noOPFS, setAside);
+  const { internal, notices, persistent, ...opened } = await Library.open(pyodide, noOPFS, setAside);
+  library = opened.library;
   keepsViews = persistent;
   mark("library");
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
   app = await start(baseUrl, build.id, internal, settings.sqlTimeLimitMs ?? null);
   mark("app");
-  notices.push(...(await serveLibrary(app.ds)));
+  notices.push(...(await library.serveAll(app.ds)));
+  api = libraryApi(library);
   mark("datasette");
   console.log("boot", python.restored ? "from snapshot" : "normal", JSON.stringify(marks));
   python.keep?.().catch((error) => console.warn("Could not keep the snapshot", error));
@@ -91,7 +79,7 @@ async function handle(request) {
   let started = false;
   try {
     await ready;
-    cache = lookup(request, baseUrl, app);
+    cache = lookup(request, baseUrl, app, library);
     const visit = visitOf(request, cache);
     if (cache.hit) {
       answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
@@ -172,7 +160,7 @@ async function nextPart(parts) {
 
 /** Post part of an answer, once every write it reports is durable: Emscripten never flushes OPFS by itself. */
 function answer(message) {
-  flushWrites();
+  library.flushWrites();
   const buffer = message.body ?? message.chunk;
   postMessage(message, buffer ? [buffer] : []);
 }
@@ -199,9 +187,9 @@ function cancelled({ id }) {
 async function call({ id, method, args }) {
   try {
     await ready;
-    if (!Object.hasOwn(libraryMethods, method)) throw new Error(`The library has no method “${method}”.`);
+    if (!Object.hasOwn(api, method)) throw new Error(`The library has no method “${method}”.`);
     // As Runtime.call sent them: it took them as LibraryApi says this method does.
-    const value = await /** @type {(...args: unknown[]) => unknown} */ (libraryMethods[method])(...args);
+    const value = await /** @type {(...args: unknown[]) => unknown} */ (api[method])(...args);
     postMessage({ type: MSG.RESULT, id, value });
   } catch (error) {
     postMessage({ type: MSG.RESULT, id, error: error.message });
