@@ -1,4 +1,4 @@
-"""Comparing two databases (plugin/compare.py, compare_rows.py, compare_routes.py) under CPython: /-/compare and
+"""Comparing two databases (features/compare.py, compare_rows.py, compare_routes.py) under CPython: /-/compare and
 /-/compare.json find the tables, columns and rows added, removed and changed, by primary key or rowid, with NULLs and
 blobs, list the first 100 of each and count all, whatever the names; the form answers missing or wrong parameters."""
 
@@ -10,7 +10,7 @@ import shutil
 import pytest
 from datasette_pwa import library
 from datasette_pwa.app import App
-from datasette_pwa.plugin.compare import compare_files
+from datasette_pwa.features.compare import compare_files
 from datasette_pwa.standalone import AppDatasette
 from testkit.app import ORIGIN, get, open_app, run_async, serving
 from testkit.databases import make_db

@@ -1,4 +1,4 @@
-"""The patch of a comparison (plugin/compare_patch.py, /-/compare.sql) under CPython, with real Datasette: downloaded,
+"""The patch of a comparison (features/compare_patch.py, /-/compare.sql) under CPython, with real Datasette: downloaded,
 applied to a copy of database a by the app's restore (restore.py's restore_file, one transaction), it gives database
 b, by the comparison the compare page makes and row by row; what it cannot write it says, at its top and on the page;
 it is streamed in chunks; it is a download only for those who may download both databases."""
@@ -14,9 +14,9 @@ from contextlib import closing
 import pytest
 from datasette_pwa import library
 from datasette_pwa.app import App
-from datasette_pwa.plugin import compare_patch
-from datasette_pwa.plugin.compare_patch_rows import PAGE_ROWS
-from datasette_pwa.plugin.dump import CHUNK_BYTES
+from datasette_pwa.features import compare_patch
+from datasette_pwa.features.compare_patch_rows import PAGE_ROWS
+from datasette_pwa.features.dump import CHUNK_BYTES
 from datasette_pwa.restore import ImportFailed, restore_file
 from datasette_pwa.standalone import AppDatasette
 from test_compare import make

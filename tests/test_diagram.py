@@ -1,4 +1,4 @@
-"""The schema diagram (python/datasette_pwa/plugin/diagram.py, diagram_routes.py) under CPython: <db>/-/diagram and
+"""The schema diagram (python/datasette_pwa/features/diagram.py, diagram_routes.py) under CPython: <db>/-/diagram and
 <db>/-/diagram.svg draw every table and view, their primary keys and foreign keys, whatever the names."""
 
 import re
@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.plugin.diagram import Column, ForeignKey, Table, layout, order
+from datasette_pwa.features.diagram import Column, ForeignKey, Table, layout, order
 from testkit.app import get, header, serving
 from testkit.databases import make_db
 

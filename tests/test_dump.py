@@ -1,4 +1,4 @@
-"""CPython tests of the SQL dump (plugin/dump.py, <db>/-/dump.sql) and its restore (importing.py's restore_file):
+"""CPython tests of the SQL dump (features/dump.py, <db>/-/dump.sql) and its restore (importing.py's restore_file):
 what is dumped loads with sqlite3's executescript, the sqlite3 shell and the app's own importer, and gives the same
 database back; a failing script changes nothing; the dump is streamed in chunks."""
 
@@ -11,8 +11,8 @@ import pytest
 from datasette_pwa import library
 from datasette_pwa.app import App
 from datasette_pwa.exchange import CHUNK_BYTES
+from datasette_pwa.features import dump
 from datasette_pwa.importing import ImportFailed, import_file
-from datasette_pwa.plugin import dump
 from datasette_pwa.restore import split_statements
 from datasette_pwa.standalone import AppDatasette
 from testkit.app import JSON, ORIGIN, get, header, open_app, run_async, serving, stream
@@ -65,7 +65,7 @@ def make_source(path):
 def snapshot(path):
     """The schema (less root pages) and every row of every table, rowids included where there are any."""
     with sqlite3.connect(path) as db:
-        # sqlite_stat4 is left out of dumps (plugin/dump.py): a SQLite without STAT4 could not load it.
+        # sqlite_stat4 is left out of dumps (features/dump.py): a SQLite without STAT4 could not load it.
         schema = sorted(db.execute("select type, name, tbl_name, sql from sqlite_master where name != 'sqlite_stat4'"))
         rows = {}
         tables = "select name from sqlite_master where type = 'table' and name != 'sqlite_stat4'"

@@ -1,4 +1,4 @@
-"""The query history (python/datasette_pwa/plugin/history.py, history_routes.py) under CPython: the owner's SQL from
+"""The query history (python/datasette_pwa/features/history.py, history_routes.py) under CPython: the owner's SQL from
 the query page and execute-write is recorded with its time, duration, rows and error, newest first, searchable, capped,
 kept across restarts in the internal database; Datasette's own queries are not; the page escapes the SQL it shows,
 and a starred entry becomes a stored query."""
@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.plugin import history
+from datasette_pwa.features import history
 from testkit.app import JSON, get, header, open_app, run_async, serving
 from testkit.databases import make_db
 

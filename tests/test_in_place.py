@@ -101,7 +101,7 @@ def page_buttons(app, path):
 
 
 def test_a_page_runs_only_its_own_copy_offer(app):
-    """Only plugin/read_only.py's offer runs a library action from a page: Copy into library, for the database in
+    """Only features/read_only.py's offer runs a library action from a page: Copy into library, for the database in
     place that the page shows. A button naming another action, or another page's database, is disabled."""
     app.add_init_script(PLANT)
     offer = "copy it into the library"

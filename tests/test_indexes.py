@@ -1,4 +1,4 @@
-"""A table's indexes (python/datasette_pwa/plugin/indexes.py, indexes_routes.py) under CPython: <db>/<table>/-/indexes
+"""A table's indexes (python/datasette_pwa/features/indexes.py, indexes_routes.py) under CPython: <db>/<table>/-/indexes
 lists them, and creates and drops them, each statement shown before it runs and run only by a POST, whatever the
 names; failures change nothing and say why; alter-table is needed. Also Datasette 1.0a41's own create-table and
 alter-table, which are JSON APIs behind dialogs on the database and table pages, not pages of their own."""
@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.plugin.dump import change_counter
+from datasette_pwa.features.dump import change_counter
 from testkit.app import FORM, ORIGIN, get, serving
 from testkit.databases import make_db
 

@@ -8,7 +8,7 @@ import sqlite3
 import time
 
 import pytest
-from datasette_pwa.plugin.transfer_routes import MAX_PAGE_BYTES, MAX_PAGES
+from datasette_pwa.features.transfer_routes import MAX_PAGE_BYTES, MAX_PAGES
 from testkit import hostile_servers
 from testkit.app import JSON, get, serving
 

@@ -1,4 +1,4 @@
-"""SQL scripts through execute-write (python/datasette_pwa/plugin/scripts.py) under CPython: several statements run in
+"""SQL scripts through execute-write (python/datasette_pwa/features/scripts.py) under CPython: several statements run in
 one transaction with a row count each, a failing one changes nothing and is named, one statement is Datasette's own."""
 
 import json
@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
-from datasette_pwa.plugin.scripts import statements_of
+from datasette_pwa.features.scripts import statements_of
 from testkit.app import FORM, JSON, get, run_async, serving
 from testkit.databases import make_db
 
@@ -75,12 +75,16 @@ def test_a_failing_second_statement_changes_nothing_and_is_named(app, path):
 
 @contextmanager
 def without_the_app_plugin():
-    """Datasette as it comes: the app's plugin (its hooks) unregistered for a while."""
-    plugin = pm.unregister(name="pwa")
+    """Datasette as it comes: the app's plugins (pyproject.toml's entry points, all named pwa*) unregistered for a
+    while."""
+    ours = [(name, plugin) for name, plugin in pm.list_name_plugin() if name.startswith("pwa")]
+    for name, _ in ours:
+        pm.unregister(name=name)
     try:
         yield
     finally:
-        pm.register(plugin, name="pwa")
+        for name, plugin in ours:
+            pm.register(plugin, name=name)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """A user's SQL changes only its own database (python/datasette_pwa/sql_guard.py), under CPython: every hostile script
-of testkit/hostile_scripts.py, run as a `.sql` restore (restore.py) and through execute-write (plugin/scripts.py),
+of testkit/hostile_scripts.py, run as a `.sql` restore (restore.py) and through execute-write (features/scripts.py),
 leaves the other database untouched and its own readable and intact, ends within its time limit, and is refused or
 fails in words."""
 
@@ -11,8 +11,8 @@ import time
 
 import pytest
 from datasette_pwa import library, restore
+from datasette_pwa.features.dump import dump_statements
 from datasette_pwa.importing import ImportFailed, import_file
-from datasette_pwa.plugin.dump import dump_statements
 from testkit.app import JSON, get, run_async, serving
 from testkit.databases import make_db
 from testkit.hostile_scripts import script_for, scripts
@@ -129,7 +129,7 @@ def test_a_refused_restore_says_why(sql, expected, template, victim, tmp_path, m
 def test_a_dump_of_a_virtual_table_still_restores_and_searches(template, tmp_path):
     conn = sqlite3.connect(template)
     conn.text_factory = bytes
-    dump = b"\n".join(dump_statements(conn))  # plugin/dump.py's, as the sqlite3 shell writes it
+    dump = b"\n".join(dump_statements(conn))  # features/dump.py's, as the sqlite3 shell writes it
     conn.close()
     assert b"PRAGMA writable_schema=ON" in dump
     (tmp_path / "dump.sql").write_bytes(dump)

@@ -1,4 +1,4 @@
-"""Publishing to and pulling from a Datasette server (plugin/transfer.py, transfer_routes.py) under CPython, against a
+"""Publishing to and pulling from a Datasette server (features/transfer.py, transfer_routes.py) under CPython, against a
 real `datasette serve` 1.0a41: this test moves the batches as static/transfer.js does, so every value (big integers,
 floats, blobs, nulls, odd names) is checked to arrive as it left, both ways; a batch sent twice changes nothing."""
 
@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 from datasette_pwa import library
-from datasette_pwa.plugin.transfer import api_type
+from datasette_pwa.features.transfer import api_type
 from testkit.app import JSON, get, run_async, serving
 from testkit.servers import http, serve_datasette
 from testkit.transfer import publish_natively, pull_natively

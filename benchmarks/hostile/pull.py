@@ -64,7 +64,7 @@ def kept_rows(path, table):
 def run_cpython(only=None) -> dict:
     from datasette_pwa import library
     from datasette_pwa.app import start
-    from datasette_pwa.plugin.transfer_routes import MAX_PAGE_BYTES
+    from datasette_pwa.features.transfer_routes import MAX_PAGE_BYTES
 
     loop = asyncio.new_event_loop()
     path = Path(tempfile.mkdtemp(prefix="hostile-pull-")) / "copy.db"

@@ -48,7 +48,7 @@ def new_nonce() -> str:
     return nonce
 
 
-# A page that talks to a server the user names (publishing and pulling: plugin/transfer_routes.py) sends this header;
+# A page that talks to a server the user names (publishing and pulling: features/transfer_routes.py) sends this header;
 # app.py removes it and lets that page's scripts connect to other origins. Every other page reaches nothing outside.
 CONNECT_OUT_HEADER = "x-datasette-pwa-connect-out"
 

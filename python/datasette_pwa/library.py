@@ -9,14 +9,15 @@ from urllib.parse import quote
 
 from datasette.app import Datasette
 from datasette.database import Database
-from datasette.utils import tilde_encode
+from datasette.plugins import pm
+from datasette.utils import await_me_maybe, tilde_encode
 
-from .foreign_keys import all_foreign_keys
+from . import hookspecs
 from .formats import suffix_of
-from .plugin.history import RecordedDatabase, move_history
-from .plugin.scripts import ScriptDatabase
 from .standalone import check_file as check_file  # the worker calls these through this module
 from .standalone import copy_file as copy_file
+
+pm.add_hookspecs(hookspecs)  # the features shape the library's databases through these (plugin/ composes the class)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite's quick_check reads every page: 2.7 s of a 1.7 GB import. Files up to this size get it (under half a second);
@@ -134,19 +135,6 @@ def set_aside(ds: Datasette) -> dict[str, str]:
     return dict(ds.set_aside)
 
 
-class LibraryDatabase(RecordedDatabase, ScriptDatabase):
-    """A database of the library. Its execute-writes get the SQL time limit the owner set (sql_time_limit_ms), where
-    Datasette 1.0a41 gives them a fixed 2 s, which interrupted a 150 MB UPDATE that takes 0.7 s natively. The owner's
-    SQL goes into the query history (plugin/history.py); execute-write takes scripts (plugin/scripts.py)."""
-
-    async def execute_write(self, sql, params=None, block=True, **kwargs):
-        kwargs.setdefault("time_limit_ms", self.ds.setting("sql_time_limit_ms"))
-        return await super().execute_write(sql, params, block, **kwargs)
-
-    async def get_all_foreign_keys(self):
-        return await self.execute_fn(all_foreign_keys)  # foreign_keys.py: Datasette's fails on some real files
-
-
 class CrossDatabase(Database):
     """_memory with the library's databases attached read-only under their names, for SQL across them (`select ...
     from pypi.packages join other.t`), as `datasette --crossdb` does. Not Datasette's own crossdb: it attaches when
@@ -180,33 +168,15 @@ def follow_library(ds: Datasette) -> None:
     old.close()
 
 
-async def attached_table_columns(ds: Datasette) -> dict[str, list[str]]:
-    """{"db.table": [column, ...]} for each table and view of the databases attached to _memory (lang-sql, the SQL
-    editor's completion, reads a dotted name as a table of a schema), from Datasette's catalog."""
-    attached = [d.name for d in await ds.get_database("_memory").attached_databases()]
-    marks = ", ".join("?" * len(attached))
-    found = await ds.get_internal_database().execute(
-        f"select database_name, table_name, cid, name from catalog_columns where database_name in ({marks}) "
-        f"union all select database_name, view_name, 0, null from catalog_views where database_name in ({marks}) "
-        "order by 1, 2, 3",
-        attached * 2,
-    )
-    columns: dict[str, list[str]] = {}
-    for database, table, _, column in found.rows:
-        names = columns.setdefault(f"{database}.{table}", [])
-        if column is not None:
-            names.append(column)
-    return columns
-
-
 async def add(ds: Datasette, *databases: tuple[str, str], read_only: bool = False) -> dict[str, str]:
     """Serve each (name, path); one catalog refresh for all of them, which matters at start with many databases.
     Returns {name: why it cannot be opened} for those SQLite cannot read, which are set aside (standalone.py).
 
     read_only: the files are the user's own, opened in place (pwa/worker/file-fs.js): Datasette opens them immutable (no
     journal, no locks, nothing written) and offers no writes."""
+    database_class = pm.hook.library_database_class(datasette=ds) or Database
     for name, path in databases:
-        database = LibraryDatabase(ds, path=path, is_mutable=not read_only)
+        database = database_class(ds, path=path, is_mutable=not read_only)
         if read_only:
             # Datasette hashes an immutable file whole (sha256) for its colour and ETag: 22.9 s before a 1.7 GB file
             # opened in place showed its first page. "" is no hash: the colour comes from the name, and no ETag.
@@ -224,7 +194,7 @@ async def remove(ds: Datasette, name: str) -> None:
     if name in ds.databases:
         ds.remove_database(name)
     follow_library(ds)  # before the worker closes the file, which _memory has attached
-    await move_history(ds, name, None)
+    await moved(ds, name, None)
     await ds.refresh_schemas(force=True)
 
 
@@ -232,7 +202,13 @@ async def rename(ds: Datasette, name: str, new_name: str) -> None:
     path, read_only = ds.databases[name].path, not ds.databases[name].is_mutable
     ds.remove_database(name)
     await add(ds, (new_name, path), read_only=read_only)
-    await move_history(ds, name, new_name)
+    await moved(ds, name, new_name)
+
+
+async def moved(ds: Datasette, name: str, new_name: str | None) -> None:
+    """Tell the features (hookspecs.library_database_moved)."""
+    for result in pm.hook.library_database_moved(datasette=ds, name=name, new_name=new_name):
+        await await_me_maybe(result)
 
 
 def create_empty(path: str) -> None:

@@ -37,6 +37,23 @@ PAGES = [
     "-/search?q=first",
     "missing",
 ]
+# The features' routes that PAGES leaves cold, and why: every route of features/ is either rendered by a page above or
+# named here (tests/test_start_budget.py checks), so a new page cannot be forgotten silently.
+LEFT_COLD = {
+    r"^/-/compare\.json$": "the same code as /-/compare, as JSON",
+    r"^/-/compare\.sql$": "a download, after a comparison was shown",
+    r"^/(?P<database>[^/]+)/-/diagram\.svg$": "a download of the diagram, after it was shown",
+    r"^/(?P<database>[^/]+)/-/dump\.sql$": "a download, streamed: its first bytes come at once",
+    r"^/(?P<database>[^/]+)/-/history/star$": "a POST from the history page",
+    r"^/(?P<database>[^/]+)/(?P<table>[^/]+)/-/indexes/create$": "a form from the indexes page",
+    r"^/(?P<database>[^/]+)/(?P<table>[^/]+)/-/indexes/drop$": "a form from the indexes page",
+    r"^/(?P<database>[^\/\.]+)/-/execute-write$": "Datasette's own page, extended by features/scripts.py",
+    r"^/(?P<database>[^/]+)/-/publish$": "a dialog whose page waits on a server far slower than a first render",
+    r"^/(?P<database>[^/]+)/-/publish\.json$": "asked for by the Publish dialog",
+    r"^/(?P<database>[^/]+)/-/publish-rows$": "asked for by the Publish dialog",
+    r"^/(?P<database>[^/]+)/-/pull$": "a dialog whose page waits on a server far slower than a first render",
+    r"^/(?P<database>[^/]+)/-/pull-rows$": "a POST from the Pull dialog",
+}
 
 
 async def warm_up() -> dict[str, int]:

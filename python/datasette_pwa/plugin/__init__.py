@@ -1,89 +1,34 @@
-"""Datasette hooks for the app: the person at this browser owns every database, files stay consistent, and
-Datasette's pages follow the system's dark mode (static/dark.css); and the features beyond Datasette's own (schema
-diagram, SQL dump, query history, SQL scripts, compare, cross-database SQL completion, indexes, publishing to and
-pulling from Datasette servers)."""
+"""The app's core Datasette hooks: the person at this browser owns every database, files stay consistent, Datasette's
+pages follow the system's dark mode (static/dark.css), and the library's databases are composed from the features.
+
+The features beyond Datasette's own are plugins of their own in features/, each registered under the hooks' real
+names by an entry point in pyproject.toml, as Datasette registers its own (datasette/plugins.py DEFAULT_PLUGINS).
+This package keeps the static files and templates they share: Datasette serves one plugin's static/ per package.
+"""
 
 from datasette import hookimpl
 
-# The features' hooks live in their modules and are re-exported here, where pluggy finds them. Each carries its own
-# name (pluggy's specname), so that several features can each have, say, a register_routes.
-from .compare_routes import compare_action as compare_action  # /-/compare (compare.py, compare_rows.py)
-from .compare_routes import compare_routes as compare_routes
-from .diagram_routes import diagram_database_action as diagram_database_action  # <db>/-/diagram (diagram.py)
-from .diagram_routes import register_diagram_routes as register_diagram_routes
-from .dump import dump_action as dump_action  # <db>/-/dump.sql
-from .dump import dump_routes as dump_routes
-from .history import history_asgi_wrapper as history_asgi_wrapper  # records the owner's SQL
-from .history import history_startup as history_startup
-from .history_routes import history_database_action as history_database_action  # <db>/-/history
-from .history_routes import history_query_action as history_query_action
-from .history_routes import register_history_routes as register_history_routes
-from .indexes_routes import indexes_table_action as indexes_table_action  # <db>/<table>/-/indexes (indexes.py)
-from .indexes_routes import register_index_routes as register_index_routes
-from .read_only import read_only_database as read_only_database  # in-place databases say so
-from .read_only import read_only_query as read_only_query
-from .read_only import read_only_row as read_only_row
-from .read_only import read_only_table as read_only_table
-from .scripts import script_routes as script_routes  # several statements in one execute-write
-from .transfer_routes import transfer_database_actions as transfer_database_actions  # <db>/-/publish, <db>/-/pull
-from .transfer_routes import transfer_routes as transfer_routes
-from .transfer_routes import transfer_table_action as transfer_table_action
+from ..features.history import RecordedDatabase
+from ..features.scripts import ScriptDatabase
+from ..foreign_keys import all_foreign_keys
 
 
-@hookimpl(specname="extra_template_vars")
-def crossdb_completion(template, database, datasette):
-    # The SQL editor completes the tables of the page's own database (table_columns); on _memory, whose connection has
-    # the library attached, it completes "db.table" and its columns instead.
-    if database != "_memory" or template not in ("database.html", "query.html"):
-        return None
+class LibraryDatabase(RecordedDatabase, ScriptDatabase):
+    """A database of the library. Its execute-writes get the SQL time limit the owner set (sql_time_limit_ms), where
+    Datasette 1.0a41 gives them a fixed 2 s, which interrupted a 150 MB UPDATE that takes 0.7 s natively. The owner's
+    SQL goes into the query history (features/history.py); execute-write takes scripts (features/scripts.py)."""
 
-    async def inner():
-        # Imported here: library.py imports Datasette, which imports this plugin.
-        from ..library import attached_table_columns
+    async def execute_write(self, sql, params=None, block=True, **kwargs):
+        kwargs.setdefault("time_limit_ms", self.ds.setting("sql_time_limit_ms"))
+        return await super().execute_write(sql, params, block, **kwargs)
 
-        return {"table_columns": await attached_table_columns(datasette)}
-
-    return inner
+    async def get_all_foreign_keys(self):
+        return await self.execute_fn(all_foreign_keys)  # foreign_keys.py: Datasette's fails on some real files
 
 
-# Where Datasette keeps HTML that its pages render as it is (|safe): stored queries' descriptions and metadata.
-# Datasette's own forms write plain descriptions only, and the app writes no metadata: HTML there came from a script
-# that reached the internal database before scripts were confined to their own database (sql_guard.py), and could
-# carry a button the shell acts on. Dropped at every start. {table: where it holds such HTML}
-LIVE_MARKUP = {
-    "queries": "description_html is not null",
-    **dict.fromkeys(
-        ("metadata_instance", "metadata_databases", "metadata_resources", "metadata_columns"),
-        "key = 'description_html'",
-    ),
-}
-
-
-def with_live_markup(conn) -> list[str]:
-    """The tables of LIVE_MARKUP that hold some (on a first start, perhaps none of them exists yet)."""
-    tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
-    present = [table for table in LIVE_MARKUP if table in tables]
-    return [t for t in present if conn.execute(f"select 1 from {t} where {LIVE_MARKUP[t]} limit 1").fetchall()]
-
-
-def drop_live_markup(conn, tables: list[str]) -> None:
-    for table in tables:
-        if table == "queries":
-            conn.execute(f"update queries set description_html = null where {LIVE_MARKUP[table]}")
-        else:
-            conn.execute(f"delete from {table} where {LIVE_MARKUP[table]}")
-
-
-@hookimpl(specname="startup")
-def no_live_markup(datasette):
-    # Looked for in one read, and written only where found (issue 29): a write for each table, at every start, took
-    # 1.0-1.8 ms of it in Pyodide (under Node), five transactions of the internal database, which the app keeps in OPFS.
-    async def inner():
-        internal = datasette.get_internal_database()
-        if tables := await internal.execute_fn(with_live_markup):
-            await internal.execute_write_fn(lambda conn: drop_live_markup(conn, tables))
-
-    return inner
+@hookimpl
+def library_database_class(datasette):
+    return LibraryDatabase
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """/-/compare.sql?a=<db>&b=<db> (served by compare_routes.py): the SQL that turns database a into database b, as
-SQLite's sqldiff writes it, streamed as the dump is (plugin/dump.py). Opened in the app like any .sql script, it runs
+SQLite's sqldiff writes it, streamed as the dump is (features/dump.py). Opened in the app like any .sql script, it runs
 in one transaction (restore.py); `sqlite3 a.db < a-to-b.sql` runs it too.
 
 What it writes, between BEGIN; and COMMIT;

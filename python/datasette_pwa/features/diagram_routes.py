@@ -1,8 +1,6 @@
 """The schema diagram's pages: <db>/-/diagram (in Datasette's page, with pan and zoom: static/diagram.js) and
 <db>/-/diagram.svg (the same drawing as a file), linked from the database page's actions menu.
 
-Hooks are named diagram_* with pluggy's specname, so that plugin/__init__.py can import them next to other
-register_routes and database_actions hooks of the same plugin.
 """
 
 import sqlite3
@@ -17,8 +15,8 @@ from .downloads import attachment
 from .listed import listed
 
 
-@hookimpl(specname="register_routes")
-def register_diagram_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     # Datasette encodes "/" and "." in database names (tilde encoding), so a name is one path segment.
     return [
         (r"^/(?P<database>[^/]+)/-/diagram$", diagram_page),
@@ -26,8 +24,8 @@ def register_diagram_routes(datasette):
     ]
 
 
-@hookimpl(specname="database_actions")
-def diagram_database_action(datasette, database):
+@hookimpl
+def database_actions(datasette, database):
     return [
         {
             "href": datasette.urls.database(database) + "/-/diagram",

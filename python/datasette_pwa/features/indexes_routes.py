@@ -26,15 +26,15 @@ from datasette.utils.asgi import BadRequest, Base400, Forbidden, NotFound, Respo
 from .indexes import FORM_COLUMNS, Invalid, create_sql, drop_sql, new_index, read_indexes, table_columns
 
 
-@hookimpl(specname="register_routes")
-def register_index_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     # Datasette tilde-encodes "/" and "." in names, so a database and a table are one path segment each.
     page = r"^/(?P<database>[^/]+)/(?P<table>[^/]+)/-/indexes"
     return [(page + "$", indexes_page), (page + "/create$", create_index), (page + "/drop$", drop_index)]
 
 
-@hookimpl(specname="table_actions")
-def indexes_table_action(datasette, actor, database, table):
+@hookimpl
+def table_actions(datasette, actor, database, table):
     async def inner():
         if not await may_alter(datasette, actor, datasette.get_database(database), table):
             return []

@@ -2,8 +2,6 @@
 same data) and /-/compare.sql (the patch that turns a into b, compare_patch.py), linked from each database's actions
 menu. compare.py does the comparing.
 
-Hooks are named compare_* with pluggy's specname, so that plugin/__init__.py can import them next to other
-register_routes and database_actions hooks of the same plugin.
 
 The JSON: {"ok": true, "a", "b", "identical", "tables_added" and "tables_removed": [{"name", "rows", "columns": [{"name",
 "type"}]}], "tables_changed": [{"name", "rows_a", "rows_b", "columns_added", "columns_removed": [{"name", "type"}],
@@ -33,8 +31,8 @@ from .listed import viewable
 TEXT_LIMIT = 200  # characters of a value shown on the page; the JSON has all of it
 
 
-@hookimpl(specname="register_routes")
-def compare_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     return [
         (r"^/-/compare$", compare_page),
         (r"^/-/compare\.json$", compare_json),
@@ -42,8 +40,8 @@ def compare_routes(datasette):
     ]
 
 
-@hookimpl(specname="database_actions")
-def compare_action(datasette, actor, database):
+@hookimpl
+def database_actions(datasette, actor, database):
     if not datasette.get_database(database).path:
         return []  # _memory: no file, nothing to compare
     return [

@@ -5,7 +5,7 @@ restarts. history_routes.py shows it.
 
 How a run is recorded, and why this way. Datasette 1.0a41 has no hook that runs after a query with its rows, and
 asgi_wrapper alone sees a request's time but not its row count, which is in the page. So:
-- asgi_wrapper (history_asgi_wrapper) notes, for those two routes only, which SQL the owner asked for: the query
+- asgi_wrapper notes, for those two routes only, which SQL the owner asked for: the query
   page's ?sql=, or execute-write's posted sql (JSON or form; the body is read and handed on unchanged). That is a
   Pending in a context variable, which belongs to this one request.
 - The library's databases are RecordedDatabase (library.py's LibraryDatabase): their execute and execute_write record
@@ -65,16 +65,16 @@ class Pending:
 _pending: ContextVar[Pending | None] = ContextVar("pwa_history_pending", default=None)
 
 
-@hookimpl(specname="startup")
-def history_startup(datasette):
+@hookimpl
+def startup(datasette):
     async def inner():
         await datasette.get_internal_database().execute_write_script(SCHEMA)
 
     return inner
 
 
-@hookimpl(specname="asgi_wrapper")
-def history_asgi_wrapper(datasette):
+@hookimpl
+def asgi_wrapper(datasette):
     def wrap(app):
         async def noting_user_sql(scope, receive, send):
             pending, receive = await user_sql(datasette, scope, receive)
@@ -222,9 +222,14 @@ async def record(datasette, pending: Pending, seconds: float, rows: int | None, 
         sys.stderr.write(f"datasette-pwa: the query history was not recorded: {error}\n")
 
 
-async def move_history(datasette, name: str, new_name: str | None) -> None:
+@hookimpl
+def library_database_moved(datasette, name: str, new_name: str | None):
     """A renamed database keeps its history; a removed one's (new_name None) is forgotten, so that a new database
     of that name starts with none."""
+    return move_history(datasette, name, new_name)
+
+
+async def move_history(datasette, name: str, new_name: str | None) -> None:
     internal = datasette.get_internal_database()
     if new_name is None:
         await internal.execute_write(f"delete from {TABLE} where database_name = ?", [name])

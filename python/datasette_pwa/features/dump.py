@@ -1,8 +1,6 @@
 """<db>/-/dump.sql: the database as SQL text, schema then data, as `sqlite3 <db> .dump` writes it, streamed; linked
 from the database page's actions menu. importing.py's restore_file runs such a file back in.
 
-Hooks are named dump_* with pluggy's specname, so that plugin/__init__.py can import them next to other
-register_routes and database_actions hooks of the same plugin.
 """
 
 import asyncio
@@ -25,14 +23,14 @@ CHUNK_BYTES = 256 * 1024
 ACTION = "view-database-download"
 
 
-@hookimpl(specname="register_routes")
-def dump_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     # Datasette encodes "/" and "." in database names (tilde encoding), so a name is one path segment.
     return [(r"^/(?P<database>[^/]+)/-/dump\.sql$", dump_file)]
 
 
-@hookimpl(specname="database_actions")
-def dump_action(datasette, actor, database):
+@hookimpl
+def database_actions(datasette, actor, database):
     async def inner():
         db = datasette.get_database(database)
         # The plain in-memory database (_memory) is a new, empty one on every connection: nothing to dump.

@@ -25,8 +25,8 @@ DEFAULT_SIZE = 100
 MAX_SIZE = 1000
 
 
-@hookimpl(specname="register_routes")
-def register_history_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     # Datasette encodes "/" and "." in database names (tilde encoding), so a name is one path segment.
     return [
         (r"^/(?P<database>[^/]+)/-/history(?:\.(?P<format>json))?$", history_page),
@@ -49,13 +49,13 @@ async def history_link(datasette, actor, database) -> list[dict]:
     ]
 
 
-@hookimpl(specname="database_actions")
-def history_database_action(datasette, actor, database):
+@hookimpl
+def database_actions(datasette, actor, database):
     return lambda: history_link(datasette, actor, database)
 
 
-@hookimpl(specname="query_actions")
-def history_query_action(datasette, actor, database):
+@hookimpl
+def query_actions(datasette, actor, database):
     return lambda: history_link(datasette, actor, database)
 
 

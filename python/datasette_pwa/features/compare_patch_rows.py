@@ -1,7 +1,7 @@
 """The statements of the patch (compare_patch.py) for the rows of one table: DELETE, UPDATE and INSERT, as sqldiff
 writes them, found as compare_rows.py finds them (matched on the same key, compared with IS NOT ... COLLATE BINARY).
 
-Values are written as SQL by SQLite itself, with the dump's value() (plugin/dump.py): integers, reals to 20 digits,
+Values are written as SQL by SQLite itself, with the dump's value() (features/dump.py): integers, reals to 20 digits,
 ±infinity as ±9.0e+999, 'text' (a carriage return as char(13)), X'blob' and NULL, each read back as the same value.
 (But for the SQLite reading it: 3.40's conversion of text to real, CPython's here, is one unit off for some reals
 below about 1e-290, whose 20 digits are exact.) They come out as blobs, the bytes of the SQL text, whatever the text

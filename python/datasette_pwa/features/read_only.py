@@ -20,16 +20,24 @@ def read_only_notice(datasette, database: str):
     ).format(name=escape(database), action=COPY_ACTION)
 
 
-def notice_at_top_of(page: str):
-    """Datasette's top_<page> hook, showing the notice (pluggy takes one hook name per function)."""
-
-    @hookimpl(specname=f"top_{page}")
-    def hook(datasette, database):
-        return read_only_notice(datasette, database)
-
-    return hook
+# Datasette's top_<page> hooks: the notice at the top of each page of such a database.
 
 
-read_only_database, read_only_table, read_only_row, read_only_query = map(
-    notice_at_top_of, ["database", "table", "row", "query"]
-)
+@hookimpl
+def top_database(datasette, database):
+    return read_only_notice(datasette, database)
+
+
+@hookimpl
+def top_table(datasette, database):
+    return read_only_notice(datasette, database)
+
+
+@hookimpl
+def top_row(datasette, database):
+    return read_only_notice(datasette, database)
+
+
+@hookimpl
+def top_query(datasette, database):
+    return read_only_notice(datasette, database)

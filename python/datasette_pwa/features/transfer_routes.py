@@ -15,8 +15,6 @@ talks to the server):
 The dialogs' forms POST to their own page, which answers with a refusal and reads nothing of the form: the page's
 script sends them itself, so a form sent without it (the script did not load, or was blocked) would otherwise have
 put the API token into the page's URL, and from there into the address bar, the history and Recent.
-
-Hooks are named transfer_* with pluggy's specname (see plugin/__init__.py).
 """
 
 import sqlite3
@@ -64,8 +62,8 @@ def publish_data() -> dict:
     }
 
 
-@hookimpl(specname="register_routes")
-def transfer_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     db = r"^/(?P<database>[^/]+)/-/"
     return [
         (db + r"publish$", publish_page),
@@ -76,8 +74,8 @@ def transfer_routes(datasette):
     ]
 
 
-@hookimpl(specname="database_actions")
-def transfer_database_actions(datasette, database):
+@hookimpl
+def database_actions(datasette, database):
     db = datasette.get_database(database)
     if not db.path:
         return []  # _memory holds nothing to publish or keep
@@ -95,8 +93,8 @@ def transfer_database_actions(datasette, database):
     return [publish, pull] if db.is_mutable else [publish]  # nothing goes into a database opened in place
 
 
-@hookimpl(specname="table_actions")
-def transfer_table_action(datasette, database, table):
+@hookimpl
+def table_actions(datasette, database, table):
     href = datasette.urls.database(database) + "/-/publish?" + urlencode({"table": table})
     return [{"href": href, "label": "Publish to a Datasette server…", "description": "Copy this table to a server."}]
 

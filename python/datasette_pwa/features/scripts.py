@@ -170,8 +170,8 @@ def failure(error, guard, number: int, statement: str, statements: list[str], pa
     return ScriptFailed(number, statement, explained) if len(statements) > 1 else explained
 
 
-@hookimpl(specname="register_routes")
-def script_routes(datasette):
+@hookimpl
+def register_routes(datasette):
     # Datasette's own route for execute-write, answered by its own view: this only adds "rowcounts" to its JSON.
     return [(r"^/(?P<database>[^\/\.]+)/-/execute-write$", execute_write_page)]
 
