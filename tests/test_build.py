@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -76,3 +77,10 @@ def test_the_sample_the_welcome_opens_is_built_and_has_something_for_every_featu
     assert conn.execute("select count(*) from sightings_by_month").fetchone()[0] == 12
     conn.close()
     assert (dist / build.SAMPLE).stat().st_size < 1_000_000
+
+
+def test_the_shells_saved_view_frame_has_the_placeholder_the_service_worker_fills():
+    """pwa/sw/sw.js points the saved view's frame at the page a window opens at by replacing the attribute
+    shared/saved-views.js names (FRAME_PLACEHOLDER): index.html must have it, once."""
+    placeholder = re.search(r'FRAME_PLACEHOLDER = "([^"]+)"', (ROOT / "pwa" / "shared" / "saved-views.js").read_text())
+    assert (ROOT / "pwa" / "page" / "index.html").read_text().count(f"<iframe {placeholder[1]} ") == 1

@@ -10,6 +10,7 @@ import { askForUrl, confirmUrl } from "./open-url.js";
 import { acceptDrops, acceptLaunches, pickFiles } from "./opening.js";
 import { ownLibrary } from "./ownership.js";
 import { recentPages, remember } from "./recent.js";
+import * as savedView from "./saved-view.js";
 import { saveCurrent } from "./saving.js";
 import * as settings from "./settings.js";
 import { bindShortcuts, jumpTo } from "./shortcuts.js";
@@ -28,23 +29,6 @@ const dsRoot = new URL(DS_PATH, appRoot);
 const runtime = new Runtime(dsRoot.pathname);
 const library = new LibraryActions(runtime, (path) => showPage(new URL(path, appRoot).href));
 let ownership; // ownership.js: whether this window runs Datasette on the library
-// The page this window opens at, as saved at the last visit, if still current (saved-views.js): the service worker
-// answers its frame from the moment the HTML is parsed. It is shown once drawn, unless this window's live page or
-// another window's Datasette came first (a window that takes the library over later may find it changed), and once.
-let savedViewMayShow = true;
-
-/** Show the saved view once its frame has drawn it; it may have done so before this module ran. */
-function showSavedView() {
-  const show = () => {
-    const savedAt = view.savedViewDrawn();
-    if (!savedAt || !savedViewMayShow) return;
-    savedViewMayShow = false;
-    view.showSaved(savedAt);
-  };
-  view.savedFrame().addEventListener("load", show);
-  show();
-}
-
 /** Register the service worker and wait until it controls this page, showing the first download. */
 async function installServiceWorker() {
   if (!("serviceWorker" in navigator)) throw new Error("This browser has no service workers (a private window may turn them off): use a current Chrome, Edge, Firefox or Safari.");
@@ -92,7 +76,7 @@ async function startDatasette() {
   notices.forEach((text) => notice(text, "warning"));
   // The page first: the sidebar's library fills in while Datasette renders it. A welcome shown while Python started
   // stays if the library is empty (welcome.js), over the home page loading behind it.
-  savedViewMayShow = false;
+  savedView.withdraw();
   if (view.welcomeShown()) view.frame().src = initialPage();
   else showPage(initialPage());
   await library.refresh();
@@ -241,7 +225,7 @@ async function main() {
   view.showRecent(recentPages(), goTo);
   library.onListed = (databases) => follow(databases, frameAtHome(), runtime.persistent);
   if (firstVisit() && initialPage() === dsRoot.href) {
-    savedViewMayShow = false; // a saved view of the home page of an empty library shows nothing but _memory
+    savedView.withdraw(); // a saved view of the home page of an empty library shows nothing but _memory
     view.showWelcome();
   }
   runtime.addEventListener("progress", (/** @type {CustomEvent<ProgressMessage>} */ { detail }) =>
@@ -254,7 +238,7 @@ async function main() {
   });
   runtime.addEventListener("answered", (/** @type {CustomEvent<{url: string}>} */ { detail }) =>
     crashCounts.answered(detail.url, library.databases));
-  showSavedView();
+  savedView.showWhenDrawn();
   try {
     const installed = installServiceWorker();
     // A returning start claims the library without waiting for the registration (50-90 ms on a warm start, measured):
@@ -264,7 +248,7 @@ async function main() {
       start: startDatasette,
       stop: stopDatasette,
       elsewhere: (takeOver) => {
-        savedViewMayShow = false;
+        savedView.withdraw();
         view.showElsewhere(takeOver);
       },
       received: (message) => message.openUrl !== undefined && confirmUrl(library, message.openUrl),

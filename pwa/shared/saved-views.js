@@ -21,6 +21,8 @@ const keptHere = new Map(); // worker: url -> the state its page was last kept w
 const PATH = "saved-view"; // under the app's scope: ?of=<the page's URL>
 // The meta tag that marks a view, with when it was kept (ms since 1970).
 export const SAVED_AT = "datasette-pwa-saved-at";
+// The attribute of the shell's saved-view frame (index.html) that the service worker replaces with the frame's src.
+export const FRAME_PLACEHOLDER = "data-saved-view-src";
 // No script runs in a saved view (answer() also drops them, so that none is refused aloud in the console).
 const POLICY = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "form-action 'none'; frame-ancestors 'self'";

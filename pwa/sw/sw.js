@@ -138,7 +138,7 @@ async function shell(response, url) {
   const saved = savedViews.addressOf(datasettePageAt(url, new URL(DS_PATH, scope).href), scope);
   const html = (await response.text())
     .replace('<base href="./">', `<base href="${scope}">`)
-    .replace('<iframe title="Saved view"', `<iframe src="${saved}" title="Saved view"`);
+    .replace(savedViews.FRAME_PLACEHOLDER, `src="${saved}"`);
   const headers = new Headers(response.headers);
   headers.set("content-security-policy", "frame-ancestors 'self'");
   return new Response(html, { status: response.status, statusText: response.statusText, headers });
