@@ -36,19 +36,35 @@ def stage():
     # We install our own packages, so Pyodide gets a lock file with its platform info and no packages.
     info = json.loads((PYODIDE / "pyodide-lock.json").read_text())["info"]
     (STAGE / "pyodide/pyodide-lock.json").write_text(json.dumps({"info": info, "packages": {}}) + "\n")
+    on_demand = set(load_formats().ON_DEMAND.values())
     files = {}
     for name, (version, _) in sorted(locked_packages().items()):
+        if name in on_demand:
+            continue
         with zipfile.ZipFile(cached_wheel(name, version)) as wheel:
             files |= {
                 i.filename: wheel.read(i) for i in wheel.infolist() if not i.is_dir() and not UNUSED.match(i.filename)
             }
     files |= package_files(ROOT / "python" / "datasette_pwa")
-    bundle_site_packages(files, "/lib/python{}.{}/site-packages".format(*info["python"].split(".")[:2]))
+    root = "/lib/python{}.{}/site-packages".format(*info["python"].split(".")[:2])
+    bundle_site_packages(files, root, ship_on_demand(on_demand))
     # One id for everything in this build: the worker passes it to Datasette (/-/versions), the shell shows it.
     digest = hashlib.sha256()
     for path in sorted(p for p in STAGE.rglob("*") if p.is_file()):
         digest.update(path.relative_to(STAGE).as_posix().encode() + b"\0" + path.read_bytes())
     (STAGE / "build.json").write_text(json.dumps({"id": digest.hexdigest()[:12]}) + "\n")
+
+
+def ship_on_demand(packages):
+    """The wheels of the packages loaded only when needed (formats.ON_DEMAND), as they are in dist/wheels/, where
+    Pyodide's loadPackage reads them (pwa/worker/on-demand.js); returns {package: path}."""
+    (STAGE / "wheels").mkdir()
+    shipped = {}
+    for name in sorted(packages):
+        wheel = cached_wheel(name, locked_packages()[name][0])
+        shutil.copy2(wheel, STAGE / "wheels" / wheel.name)
+        shipped[name] = f"wheels/{wheel.name}"
+    return shipped
 
 
 def load_formats():
@@ -96,13 +112,14 @@ def bundle_modules():
         )
 
 
-def bundle_site_packages(files, root):
+def bundle_site_packages(files, root, on_demand):
     """Write site-packages as dist/site-packages/: files.gz, every file's bytes one after another, gzipped, and
     index.json, their paths and sizes.
 
     The worker writes them straight into Pyodide's filesystem: unpacking the wheels with Python took a quarter of a
     second on every start, this takes a few milliseconds (and the download is 2.4 MB instead of 4.3).
     Compiled libraries are listed as "dynlibs": the worker loads them before Python starts (see pwa/worker/python-start.js).
+    "onDemand": the wheels loaded only when needed, {package: path in dist/} (ship_on_demand).
     """
     target = STAGE / "site-packages"
     target.mkdir()
@@ -111,6 +128,7 @@ def bundle_site_packages(files, root):
         "root": root,
         "files": [[name, len(files[name])] for name in names],
         "dynlibs": [name for name in names if name.endswith(".so")],
+        "onDemand": on_demand,
     }
     (target / "index.json").write_text(json.dumps(index) + "\n")
     (target / "files.gz").write_bytes(gzip.compress(b"".join(files[name] for name in names), mtime=0))

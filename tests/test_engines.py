@@ -20,6 +20,7 @@ from testkit import engines, webkit_returning
 from testkit.databases import make_db
 from testkit.page import EXECUTE_WRITE_JS, IN_LIBRARY, INSERT_JS, NOTICE_JS, SAVED_VIEW_CURRENT
 from testkit.servers import serve_cors_files, serve_directory
+from testkit.sheets import write_xlsx
 
 pytestmark = [
     pytest.mark.browser,
@@ -211,6 +212,22 @@ def test_import_a_csv(booted, tmp_path):
     booted.browser.wait_until(IN_LIBRARY, "flights", timeout=60)
     rows = booted.browser.evaluate("fetch('ds/flights/flights.json?_shape=array').then(r => r.json())")
     assert rows == [{"rowid": 1, "name": "swift", "km": 1200}, {"rowid": 2, "name": "goose", "km": 800}]
+
+
+def test_import_a_workbook_a_table_per_sheet(booted, tmp_path):
+    """As in Chromium (test_spreadsheets_app.py): its reader loaded on demand, from the app's own files, offline."""
+    book = write_xlsx(
+        tmp_path / "tally.xlsx", {"Swifts": [["year", "count"], [2025, 40], [2026, 52]], "Notes": [["n"], ["ok"]]}
+    )
+    booted.browser.pick_files("#open-database", "#file-input", [book])
+    booted.browser.wait_until(DIALOG_TITLE, "Import tally.xlsx", timeout=60)
+    booted.browser.click("dialog[open] button.primary")  # Import every sheet, into a new database "tally"
+    booted.browser.wait_until(IN_LIBRARY, "tally", timeout=60)
+    rows = booted.browser.evaluate("fetch('ds/tally/Swifts.json?_shape=array').then(r => r.json())")
+    assert rows == [{"rowid": 1, "year": 2025, "count": 40}, {"rowid": 2, "year": 2026, "count": 52}]
+    assert booted.browser.evaluate("fetch('ds/tally/Notes.json?_shape=array').then(r => r.json())") == [
+        {"rowid": 1, "n": "ok"}
+    ]
 
 
 DIALOG_TITLE = "title => document.querySelector('dialog[open] h2')?.textContent === title"

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from testkit.browser import NetworkGuard, grant_write_permission, launch, start_app, wait_ready
+from testkit.browser import OfflineSession, grant_write_permission, start_app
 from testkit.page import (
     execute_write,
     frame_path,
@@ -40,33 +40,13 @@ delete from authors where id = 2;
 """
 
 
-class Session:
-    """The app installed online once, then run with the network cut; restart() starts the browser again."""
-
-    def __init__(self, playwright, server, profile):
-        self.playwright, self.url, self.profile = playwright, server.url, profile
-        self.guard = NetworkGuard()
-        self.context = self.page = None
-
-    def start(self):
-        self.context = launch(self.playwright, self.profile, self.guard, offline=True)
-        self.page = self.context.pages[0]
-        self.page.goto(self.url)
-        wait_ready(self.page)
-        return self.page
-
-    def restart(self):
-        self.context.close()
-        return self.start()
-
-
 @pytest.fixture(scope="module")
 def session(playwright, server, tmp_path_factory):
     profile = tmp_path_factory.mktemp("features-profile")
     grant_write_permission(profile, server.url.rstrip("/"))
     context, _ = start_app(playwright, profile, server.url)
     context.close()
-    session = Session(playwright, server, profile)
+    session = OfflineSession(playwright, server, profile)
     page = session.start()
     folder = tmp_path_factory.mktemp("features")
     for name, change in (("shelf", ""), ("shelf2", CHANGE)):

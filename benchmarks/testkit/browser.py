@@ -127,3 +127,24 @@ def kill_browser(profile):
     for pid in out.split():
         os.kill(int(pid), signal.SIGKILL)
     time.sleep(1)
+
+
+class OfflineSession:
+    """A profile where the app was installed online once, run with the network cut; restart() starts the browser
+    again."""
+
+    def __init__(self, playwright, server, profile):
+        self.playwright, self.url, self.profile = playwright, server.url, profile
+        self.guard = NetworkGuard()
+        self.context = self.page = None
+
+    def start(self):
+        self.context = launch(self.playwright, self.profile, self.guard, offline=True)
+        self.page = self.context.pages[0]
+        self.page.goto(self.url)
+        wait_ready(self.page)
+        return self.page
+
+    def restart(self):
+        self.context.close()
+        return self.start()

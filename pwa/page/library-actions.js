@@ -5,7 +5,8 @@ import { refreshStorage } from "./about.js";
 import { databaseActions } from "./database-actions.js";
 import { forgive } from "./crash-counts.js";
 import { formatBytes, roomLeft } from "../shared/bytes.js";
-import { isDataFile, isScript, scriptOpening } from "./opening.js";
+import { importQuestion, sheetsQuestion } from "./import-questions.js";
+import { isDataFile, isScript, isSpreadsheet } from "./opening.js";
 import { withProgress } from "./copying.js";
 import * as ui from "./library-view.js";
 /** @import { Runtime } from "./runtime.js" */
@@ -86,7 +87,7 @@ export class LibraryActions {
   }
 
   /**
-   * A button on a Datasette page that runs a library action: plugin/read_only.py's "Copy into library" on the pages of
+   * A button on a Datasette page that runs a library action: features/read_only.py's "Copy into library" on the pages of
    * a database opened in place (data-library-action names the action, data-database the database). HTML from the
    * data can reach a page too (a stored query's description_html), so that is the only one: the action, for the
    * database the page belongs to, in place. Any other such button is disabled.
@@ -104,7 +105,7 @@ export class LibraryActions {
   }
 
   /**
-   * Open each file, one at a time: databases are copied into the library, CSV and JSON files imported as tables.
+   * Open each file, one at a time: databases are copied into the library, CSV, JSON and spreadsheets imported as tables.
    * Every bad one is reported; the last good one is shown.
    */
   async open(items, { ask = true, inPlace = false } = {}) {
@@ -188,31 +189,23 @@ export class LibraryActions {
   async importData(file, ask = true) {
     const script = isScript(file.name);
     const stem = file.name.replace(/\.[^.]*$/, "");
-    const answer = !ask && !script ? { choice: "", text: stem } : await ui.ask(await this.#importQuestion(file, stem, script));
+    const sheets = isSpreadsheet(file.name) ? await this.copying(newImportId(), file.name, file.size, "sheets", file) : [];
+    if (!sheets) return null; // not a spreadsheet after all: the notice says why
+    const databases = () => this.runtime.call("list");
+    const question = () => (sheets.length ? sheetsQuestion(file, stem, sheets, databases) : importQuestion(file, stem, script, databases));
+    const answer = !ask && !script ? { choice: "", text: sheets.length === 1 ? sheets[0] : stem, option: "" }
+      : await ui.ask(await question());
     if (!answer) return null;
-    const result = await this.copying(newImportId(), file.name, file.size, "importData", file, answer.choice || null, answer.text ?? stem);
+    // One sheet: the one picked, or a workbook's only one; null: every sheet, each a table named after it.
+    const sheet = answer.option || (sheets.length === 1 ? sheets[0] : null);
+    const result = await this.copying(newImportId(), file.name, file.size, "importData", file, answer.choice || null,
+      answer.text ?? stem, sheet);
     if (result) {
       ui.notice(script ? `Ran ${result.statements} statements from ${file.name} in ${result.database}.`
         : `Imported ${result.rows} rows from ${file.name} into ${result.database}.`);
       result.notices.forEach((text) => ui.notice(text, "warning"));
     }
     return result;
-  }
-
-  /**
-   * The import dialog: into which database, and (for rows) which table; a script's shows its size and first lines.
-   * @returns {Promise<Question>}
-   */
-  async #importQuestion(file, stem, script) {
-    const databases = await this.runtime.call("list");
-    const choices = [{ label: `A new database “${stem}”`, value: "" }, ...databases.map((d) => ({ label: d.name, value: d.name }))];
-    if (script) {
-      return { title: `Run ${file.name}`, choices, choiceLabel: "The database it changes", buttons: [{ label: "Run", value: "import" }],
-        message: `A SQL script (${formatBytes(file.size)}). Its statements run in one transaction in the database below: all ` +
-          "of them, or none if one fails. It begins:", preformatted: await scriptOpening(file) };
-    }
-    return { title: `Import ${file.name}`, message: "Its rows become a table. Types (numbers, text) are detected.", input: stem,
-      inputLabel: "Table name", choices, choiceLabel: "Into database", buttons: [{ label: "Import", value: "import" }] };
   }
 
   async create() {

@@ -136,18 +136,21 @@ export function describeStorage({ memoryOnly, usage, quota, persisted }) {
  * @property {{label: string, value: string}[]} buttons
  * @property {string} [inputLabel]
  * @property {string} [choiceLabel]
+ * @property {{label: string, choices: {label: string, value: string}[]}} [option] a second list (a workbook's sheet)
  */
 
 /**
  * A modal question. buttons: [{label, value}] (the first is the default); input: initial text for a text field;
- * choices: [{label, value}] for a list to pick from (shown above the text field). Resolves with
- * {value, text, choice}, or null when dismissed.
+ * choices: [{label, value}] for a list to pick from (shown above the text field), option a second one. Resolves with
+ * {value, text, choice, option}, or null when dismissed.
  * @param {Question} question
- * @returns {Promise<{value: string, text: string, choice: string | undefined} | null>}
+ * @returns {Promise<{value: string, text: string, choice: string | undefined, option: string | undefined} | null>}
  */
-export function ask({ title, message, preformatted, input, choices, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
+export function ask({ title, message, preformatted, input, choices, option, buttons, inputLabel = "Name", choiceLabel = "Into" }) {
   const field = input === undefined ? null : el("input", { type: "text", value: input, required: true });
-  const select = choices ? el("select", {}, ...choices.map((c) => el("option", { value: c.value, textContent: c.label }))) : null;
+  const list = (items) => el("select", {}, ...items.map((c) => el("option", { value: c.value, textContent: c.label })));
+  const select = choices ? list(choices) : null;
+  const second = option ? list(option.choices) : null;
   const dialog = el(
     "dialog",
     { className: "dialog" },
@@ -158,6 +161,7 @@ export function ask({ title, message, preformatted, input, choices, buttons, inp
       ...(message ? [el("p", { textContent: message })] : []),
       ...(preformatted ? [el("pre", { className: "dialog-text", textContent: preformatted })] : []),
       ...(select ? [el("label", { className: "dialog-field" }, el("span", { textContent: choiceLabel }), select)] : []),
+      ...(second ? [el("label", { className: "dialog-field" }, el("span", { textContent: option.label }), second)] : []),
       ...(field ? [el("label", { className: "dialog-field" }, el("span", { textContent: inputLabel }), field)] : []),
       el(
         "div",
@@ -172,7 +176,9 @@ export function ask({ title, message, preformatted, input, choices, buttons, inp
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => {
       dialog.remove();
-      resolve(dialog.returnValue ? { value: dialog.returnValue, text: field?.value ?? "", choice: select?.value } : null);
+      resolve(dialog.returnValue
+        ? { value: dialog.returnValue, text: field?.value ?? "", choice: select?.value, option: second?.value }
+        : null);
     });
     dialog.showModal();
     field?.select();

@@ -89,6 +89,9 @@ export const isDataFile = (fileName) => endsWithOneOf(FORMATS.dataSuffixes, file
 /** A script of SQL statements (a dump): it makes its own tables, so no table name is asked. */
 export const isScript = (fileName) => endsWithOneOf(FORMATS.scriptSuffixes, fileName);
 
+/** A spreadsheet (.xlsx, .xls, .ods): each sheet can be a table, so the import asks which. */
+export const isSpreadsheet = (fileName) => endsWithOneOf(FORMATS.sheetSuffixes, fileName);
+
 // What the dialog before a script runs shows of it (library-actions.js): its first lines, each cut to a line's width.
 const OPENING_LINES = 12;
 const LINE_CHARACTERS = 160;

@@ -152,9 +152,11 @@ export const MSG = Object.freeze({
  * @property {() => Promise<Database[]>} list
  * @property {(importId: number, file: File, handle?: FileSystemFileHandle | null) =>
  *   Promise<Database & {notice: string | null}>} import copy a database file in; notice: what the user should know
- * @property {(importId: number, file: File, database: string | null, table: string) =>
+ * @property {(importId: number, file: File, database: string | null, table: string, sheet?: string | null) =>
  *   Promise<{database: string, rows: number, statements?: number, url: string, notices: string[]}>} importData a
- *   CSV or JSON file as table `table` of `database` (null: a new database), or a SQL script run in it (statements)
+ *   CSV or JSON file as table `table` of `database` (null: a new database), or a SQL script run in it (statements),
+ *   or a spreadsheet's sheet as table `table` (sheet null: every sheet, each a table named after it)
+ * @property {(importId: number, file: File) => Promise<string[]>} sheets a spreadsheet's sheets, in order
  * @property {(importId: number, url: string) => Promise<File>} download fetched into the library's store, to open
  * @property {(importId: number) => Promise<void>} discardDownload
  * @property {(importId: number) => void} cancelImport

@@ -34,7 +34,8 @@ const cancelled = (error, signal, message) => (signal.aborted ? new Error(messag
  */
 export const libraryIn = (library) => ({
   import: (importId, file, handle) => importDatabase(library, importId, file, handle),
-  importData: (importId, file, database, table) => importData(library, importId, file, database, table),
+  importData: (importId, file, database, table, sheet = null) => importData(library, importId, file, database, table, sheet),
+  sheets: (importId, file) => sheetsOf(library, importId, file),
   download: (importId, url) => download(library, importId, url),
   /** Remove what download(importId) fetched, once it was opened. */
   discardDownload: (importId) => library.store.discard(downloaded(importId)),
@@ -71,14 +72,16 @@ async function importDatabase(library, importId, file, handle) {
  * new database when `database` is null. All or nothing: on failure a new database is removed again.
  * @param {Library} library
  */
-async function importData(library, importId, file, database, table) {
+async function importData(library, importId, file, database, table, sheet) {
   const tableName = table.trim() || library.py.name_from_file(file.name);
   const scratch = `/tmp/import-${importId}`;
   return copying(importId, file.name, file.size, async (signal, report) => {
     const target = database ? await library.find(database) : await library.makeEmpty(library.py.name_from_file(file.name));
     try {
       await copyIntoFS(library.fs, file, scratch, signal, report);
-      const result = library.importing.import_file(library.pathOf(target.file), tableName, scratch, file.name, report);
+      await library.importing.prepare(file.name); // what only this kind of file needs, loaded the first time
+      const result = library.importing.import_file.callKwargs(library.pathOf(target.file), tableName, scratch,
+        file.name, report, { sheet });
       const { table: made, rows, statements, skipped, skipped_detail: detail, notes } =
         result.toJs({ dict_converter: Object.fromEntries });
       result.destroy();
@@ -86,7 +89,7 @@ async function importData(library, importId, file, database, table) {
       if (!database) await library.keep(target);
       await library.py.refresh(library.ds);
       const skippedNote = skipped ? [`${skipped} row(s) of ${file.name} were skipped: ${detail}.`] : [];
-      // A SQL script makes its own tables (made is null): its database's page shows them.
+      // A SQL script makes its own tables, and a workbook one per sheet (made is null): its database's page shows them.
       const url = made ? library.py.table_url(library.ds, target.name, made) : library.py.url(library.ds, target.name);
       return { database: target.name, rows, statements, url,
         notices: [...notes, ...skippedNote] };
@@ -99,6 +102,28 @@ async function importData(library, importId, file, database, table) {
       if (library.fs.analyzePath(scratch).exists) library.fs.unlink(scratch);
     }
   });
+}
+
+/**
+ * The sheets of a spreadsheet, read from a scratch copy (loading its reader the first time).
+ * @param {Library} library
+ */
+async function sheetsOf(library, importId, file) {
+  const scratch = `/tmp/sheets-${importId}`;
+  try {
+    await copyIntoFS(library.fs, file, scratch, new AbortController().signal, () => {});
+    await library.importing.prepare(file.name);
+    const names = library.importing.sheet_names(scratch, file.name);
+    try {
+      return names.toJs();
+    } finally {
+      names.destroy();
+    }
+  } catch (error) {
+    throw new Error(error.type === "ImportFailed" ? pythonMessage(error) : error.message);
+  } finally {
+    if (library.fs.analyzePath(scratch).exists) library.fs.unlink(scratch);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // (python/datasette_pwa) on the library's databases, answers REQUEST messages through it, and runs the library's CALLs.
 import { Library } from "./library.js";
 import { libraryApi } from "./library-api.js";
+import { loadOnDemand } from "./on-demand.js";
 import { whyNoOPFS } from "./opfs-fs.js";
 import { MSG } from "../shared/protocol.js";
 import { startPython } from "./python-start.js";
@@ -43,6 +44,8 @@ async function boot(baseUrl, settings, setAside) {
   progress("Starting Python");
   const python = await startPython(build.id, mark);
   pyodide = python.pyodide;
+  // What Python calls back in JavaScript: on_demand.py loads a package this way.
+  pyodide.registerJsModule("datasette_pwa_host", { load_on_demand: (name) => loadOnDemand(pyodide, name) });
   progress("Opening your databases");
   const { internal, notices, persistent, ...opened } = await Library.open(pyodide, noOPFS, setAside);
   library = opened.library;

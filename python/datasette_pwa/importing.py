@@ -1,42 +1,59 @@
 """Import a CSV, TSV, JSON or newline-delimited JSON file as a table, with sqlite-utils; or restore a SQL script
-(restore.py).
+(restore.py); or a spreadsheet's sheets as tables (spreadsheets.py).
 
 All or nothing: the rows go in one transaction, so a failure leaves the database as it was. Rows that cannot be
 imported (a CSV line with more fields than the header, a JSON item that is not an object) are skipped and reported.
 """
 
-import contextlib
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.utils import Format, TypeTracker, rows_from_file
 
-from .formats import IMPORTERS, SCRIPT_SUFFIXES, SQL
+from . import on_demand, spreadsheets
+from .formats import IMPORTERS, SCRIPT_SUFFIXES, SHEET_SUFFIXES, SHEETS, SQL
 from .restore import PROGRESS_EVERY, ImportFailed, restore_file
+from .rows_stored import stored_or_failed, summary
 from .sql_guard import BULK_TIME_LIMIT_MS, time_limit
 
-FORMATS = {suffix: Format[name] for suffix, name in IMPORTERS.items() if name != SQL}
+FORMATS = {suffix: Format[name] for suffix, name in IMPORTERS.items() if name not in (SQL, SHEETS)}
 SCRIPTS = set(SCRIPT_SUFFIXES)
 EXTRA = "\x00extra"  # where the csv module puts fields beyond the header; no real column has this name
-# Enough detail to act on, without a wall of text for a file where every line is wrong.
-MAX_REPORTED = 5
+
+
+async def prepare(name: str) -> None:
+    """Load what importing a file called name needs that the start did not load (on_demand.py): call it first."""
+    await on_demand.load(IMPORTERS.get(Path(name).suffix.lower()))
+
+
+def sheet_names(source: str, name: str) -> list[str]:
+    """The sheets of the spreadsheet at source (originally called name), for the import dialog (after prepare)."""
+    return spreadsheets.sheet_names(source, name)
 
 
 def import_file(
-    db_path: str, table: str, source: str, name: str, progress: Callable[[int], None] | None = None
+    db_path: str,
+    table: str,
+    source: str,
+    name: str,
+    progress: Callable[[int], None] | None = None,
+    sheet: str | None = None,
 ) -> dict:
     """Import the file at source (originally called name) into a new table; returns {table, rows, skipped, notes}.
 
     progress(bytes_read) is called every few thousand rows. A SQL script is restored instead (restore_file): table is
-    not used, since the script names its own tables.
+    not used, since the script names its own tables. A spreadsheet's sheet becomes table, or with sheet None every
+    sheet a table named after it (spreadsheets.py).
     """
-    if Path(name).suffix.lower() in SCRIPTS:
+    suffix = Path(name).suffix.lower()
+    if suffix in SCRIPTS:
         return restore_file(db_path, source, progress)
-    format = FORMATS.get(Path(name).suffix.lower())
+    if suffix in SHEET_SUFFIXES:
+        return spreadsheets.import_sheets(db_path, table, source, name, sheet, progress)
+    format = FORMATS.get(suffix)
     if format is None:
-        raise ImportFailed(f"{name} is not a CSV, TSV, JSON or newline-delimited JSON file.")
+        raise ImportFailed(f"{name} is not a CSV, TSV, JSON or newline-delimited JSON file, nor a spreadsheet.")
     # Closed at the end: the app cannot rename or remove a database file that Python still has open.
     with sqlite_utils.Database(db_path) as db:
         if db[table].exists():
@@ -90,21 +107,8 @@ def _import(db, table, source, format, encoding, progress):
                 db[table].transform(types=tracker.types)
     if not count:
         db[table].drop(ignore=True)
-        raise ImportFailed("It has no rows that could be imported." + (f" ({_summary(skipped)})" if skipped else ""))
-    return {"table": table, "rows": count, "skipped": len(skipped), "skipped_detail": _summary(skipped)}
-
-
-@contextlib.contextmanager
-def stored_or_failed():
-    """Storing the rows fails as ImportFailed, in words."""
-    try:
-        yield
-    except UnicodeDecodeError:
-        raise  # import_file tries the next encoding
-    except (ValueError, sqlite3.Error) as error:
-        if str(error) == "interrupted":
-            error = f"a step took longer than the {BULK_TIME_LIMIT_MS // 60_000} minutes it may take"
-        raise ImportFailed(f"The rows could not be stored: {error}") from None
+        raise ImportFailed("It has no rows that could be imported." + (f" ({summary(skipped)})" if skipped else ""))
+    return {"table": table, "rows": count, "skipped": len(skipped), "skipped_detail": summary(skipped)}
 
 
 def _problem(row) -> str | None:
@@ -113,8 +117,3 @@ def _problem(row) -> str | None:
     if EXTRA in row:
         return f"{len(row[EXTRA])} more field(s) than the header"
     return None
-
-
-def _summary(skipped: list[str]) -> str:
-    shown = "; ".join(skipped[:MAX_REPORTED])
-    return shown + (f"; and {len(skipped) - MAX_REPORTED} more" if len(skipped) > MAX_REPORTED else "")

@@ -92,8 +92,8 @@ def asgi_wrapper(datasette):
 async def user_sql(datasette, scope, receive):
     """(Pending, receive) for a request that runs the owner's SQL, else (None, receive). receive hands on the body
     as it was sent, when it had to be read here."""
-    if scope.get("type") != "http":
-        return None, receive
+    if scope.get("type") != "http" or datasette.in_client():
+        return None, receive  # a request of the app's own, through Datasette's client (features/xlsx.py), is no run
     raw = scope.get("raw_path")
     path = (raw.decode("latin-1") if raw else scope["path"]).partition("?")[0]
     base_url = datasette.setting("base_url")

@@ -1,0 +1,17 @@
+"""Packages loaded when first needed, never at start (formats.ON_DEMAND). Under Pyodide the worker loads the wheel
+build.py shipped apart (pwa/worker/on-demand.js, which the worker registers as the module datasette_pwa_host, since
+Pyodide's loadPackage is JavaScript's); under CPython they are installed like any dependency."""
+
+import sys
+
+from .formats import ON_DEMAND
+
+
+async def load(need: str | None) -> None:
+    """Make the package that need (a key of formats.ON_DEMAND) takes importable; nothing for other needs."""
+    package = ON_DEMAND.get(need)
+    if package is None or sys.platform != "emscripten":
+        return
+    from datasette_pwa_host import load_on_demand
+
+    await load_on_demand(package)
