@@ -51,7 +51,14 @@ def crash_tally(page: Path) -> str:
     return "\n".join([*lines, "", f"One run, {when}: [crash_tally.txt]({link})."])
 
 
-SECTIONS = {"hostile-tally": hostile_tally, "crash-tally": crash_tally}
+def spreadsheets(page: Path) -> str:
+    """benchmarks/spreadsheets.py's table (its .md, written with its JSON), less the title."""
+    source = RESULTS / "spreadsheets.md"
+    title, body = source.read_text().split("\n", 1)
+    return f"{body.strip()}\n\n{title.removeprefix('# ')}: [{source.name}]({os.path.relpath(source, page.parent)})."
+
+
+SECTIONS = {"hostile-tally": hostile_tally, "crash-tally": crash_tally, "spreadsheets": spreadsheets}
 
 
 def section(page: Path, name: str) -> str:

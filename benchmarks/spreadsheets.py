@@ -78,7 +78,7 @@ def report(results: dict) -> str:
     lines = [
         f"# Spreadsheet import: {n:,} rows, 5 columns, Chromium ({results['started']}, commit {results['commit']})",
         "",
-        "| file | size | median import | rows/s | spread | vs CSV |",
+        "| file | size | median import | rows/s | spread | speed against CSV |",
         "|---|---|---|---|---|---|",
     ]
     for kind in ("xlsx", "csv"):
