@@ -68,9 +68,15 @@ def build(rev, folder):
     return src / "dist"
 
 
+# The folders of .cache/ that hold downloads, the same for any build; others are a build's own (.cache/pwa: the copy
+# of pwa/ that build.py bundles from), and a link to the project's would cross two builds.
+DOWNLOADS = ("wheels", "npm", "upstream")
+
+
 def share_caches(src):
-    """Link the project's node_modules/ and the folders of its .cache/ (wheels by name and version, npm's cache) into
-    src. Not .cache/ itself: a build also writes its own bundles there, which must not cross with the project's."""
+    """Link the project's node_modules/ and the download folders of its .cache/ (wheels by name and version, npm's
+    cache) into src. Not .cache/ itself: a build also writes its own files there, which must not cross with the
+    project's."""
     wanted = json.loads((src / "package.json").read_text())["devDependencies"]
     have = json.loads((ROOT / "package.json").read_text())["devDependencies"]
     missing = {name: version for name, version in wanted.items() if have.get(name) != version}
@@ -81,9 +87,9 @@ def share_caches(src):
     stamp = (ROOT / "node_modules" / ".package-lock.json").stat().st_mtime
     os.utime(src / "package-lock.json", (stamp, stamp))
     (src / ".cache").mkdir()
-    for folder in (ROOT / ".cache").iterdir():
-        if folder.is_dir():
-            (src / ".cache" / folder.name).symlink_to(folder)
+    for name in DOWNLOADS:
+        if (ROOT / ".cache" / name).is_dir():
+            (src / ".cache" / name).symlink_to(ROOT / ".cache" / name)
 
 
 def sizes(dist):
