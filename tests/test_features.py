@@ -251,6 +251,22 @@ def menu_item(page, label):
     return frame.locator("details.actions-menu-links").locator("a, button").filter(has_text=label).first
 
 
+def test_explain_proposes_an_index_then_shows_the_time_before_and_after(app):
+    show(app, "ds/shelf/-/query?" + urlencode({"sql": "select * from authors where name = 'Ursula'"}))
+    menu_item(app, "Explain").click()
+    wait_for_frame(app, "/ds/shelf/-/explain")
+    frame = app.frame_locator("#frame")
+    assert "SCAN authors reads every row" in frame.locator("ul.pwa-plan").inner_text()
+    frame.locator("pre", has_text='CREATE INDEX "idx_authors_name" ON "authors" ("name");').wait_for()
+    app.screenshot(path=DOCS / "explain.png")
+    frame.locator("a", has_text="Create this index…").click()
+    wait_for_frame(app, "/ds/shelf/authors/-/indexes/create")
+    frame.locator("input[value='Run']").click()  # the indexes page showed the SQL; Run creates it and comes back
+    frame.locator(".pwa-explain-time", has_text="Before the index").wait_for()
+    assert "SEARCH authors USING COVERING INDEX idx_authors_name (name=?)" in frame.locator("ul.pwa-plan").inner_text()
+    assert "there is no index to propose" in frame.locator("body").inner_text()
+
+
 def test_datasettes_own_create_table_and_alter_table_dialogs_work(app):
     show(app, "ds/shelf")
     menu_item(app, "Create table").click()

@@ -44,6 +44,7 @@ LEFT_COLD = {
     r"^/-/compare\.sql$": "a download, after a comparison was shown",
     r"^/(?P<database>[^/]+)/-/diagram\.svg$": "a download of the diagram, after it was shown",
     r"^/(?P<database>[^/]+)/-/dump\.sql$": "a download, streamed: its first bytes come at once",
+    r"^/(?P<database>[^/]+)/-/explain$": "from the query and table pages' actions menus, after those were shown",
     r"^/(?P<database>[^/]+)/-/history/star$": "a POST from the history page",
     r"^/(?P<database>[^/]+)/(?P<table>[^/]+)/-/indexes/create$": "a form from the indexes page",
     r"^/(?P<database>[^/]+)/(?P<table>[^/]+)/-/indexes/drop$": "a form from the indexes page",

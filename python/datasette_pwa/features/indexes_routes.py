@@ -118,14 +118,24 @@ async def create_index(datasette, request):
         datasette.add_message(request, str(error), datasette.ERROR)
         return Response.redirect(indexes_url(datasette, db.name, table))
     sql = create_sql(table, index)
+    then = back_to(datasette, db.name, form.get("then"))
     if request.method == "GET":
         # Run posts what was confirmed, the name filled in: the statement shown is the one that runs.
         hidden = [("column", column) for column in index.columns] + [("name", index.name)]
         if index.unique:
             hidden.append(("unique", "1"))
+        if then:
+            hidden.append(("then", then))
         return await confirm(datasette, request, db, table, "Create an index", sql, "/create", hidden)
     done = f"Created the index {index.name} on {', '.join(index.columns)}."
-    return await run(datasette, request, db, table, sql, done, f"The index {index.name} was not created")
+    return await run(datasette, request, db, table, sql, done, f"The index {index.name} was not created", then)
+
+
+def back_to(datasette, database: str, then: str | None) -> str | None:
+    """Where a created index sends the browser instead of the list: only the database's Explain page, which asked
+    for it (explain_routes.py), never another address a link could name."""
+    explain = datasette.urls.database(database) + "/-/explain?"
+    return then if then and then.startswith(explain) else None
 
 
 async def drop_index(datasette, request):
@@ -151,8 +161,8 @@ async def confirm(datasette, request, db, table: str, heading: str, sql: str, pa
     return await render(datasette, request, db, table, context)
 
 
-async def run(datasette, request, db, table: str, sql: str, done: str, failed: str) -> Response:
-    """Run sql as any write runs, then back to the list with what happened; a failure changes nothing (one
+async def run(datasette, request, db, table: str, sql: str, done: str, failed: str, then=None) -> Response:
+    """Run sql as any write runs, then back to the list (or then) with what happened; a failure changes nothing (one
     transaction, rolled back)."""
     try:
         await db.execute_write(sql, request=request)
@@ -165,6 +175,6 @@ async def run(datasette, request, db, table: str, sql: str, done: str, failed: s
         reason = str(error)
     else:
         datasette.add_message(request, done, datasette.INFO)
-        return Response.redirect(indexes_url(datasette, db.name, table))
+        return Response.redirect(then or indexes_url(datasette, db.name, table))
     datasette.add_message(request, f"{failed}: {reason}. Nothing was changed.", datasette.ERROR)
     return Response.redirect(indexes_url(datasette, db.name, table))
