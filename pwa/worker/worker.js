@@ -7,7 +7,7 @@ import { whyNoOPFS } from "./opfs-fs.js";
 import { MSG } from "../shared/protocol.js";
 import { startPython } from "./python-start.js";
 import { changed, lookup } from "./response-cache.js";
-import * as savedViews from "../shared/saved-views.js";
+import * as visits from "./visits.js";
 /** @import { PyodideAPI } from "pyodide" */
 /** @import { CallMessage, LibraryApi, ReadyMessage, RequestMessage, Settings, ToWorker } from "../shared/protocol.js" */
 
@@ -20,7 +20,6 @@ let library; // built at boot, once Python runs
 let api; // what the shell may CALL, once Datasette serves the library
 let build; // {id}: this worker's files and the service worker's precache come from this build
 let baseUrl; // Datasette's, e.g. "/ds/"
-let keepsViews = false; // whether pages visited are kept for the next start (saved-views.js): not once _memory is written
 
 /** Tell the shell how far boot has come. */
 function progress(stage, loaded, total) {
@@ -49,7 +48,7 @@ async function boot(baseUrl, settings, setAside) {
   progress("Opening your databases");
   const { internal, notices, persistent, ...opened } = await Library.open(pyodide, noOPFS, setAside);
   library = opened.library;
-  keepsViews = persistent;
+  visits.keepViews(persistent, build.id);
   mark("library");
   progress("Starting Datasette");
   const { start } = pyodide.pyimport("datasette_pwa.app");
@@ -71,24 +70,38 @@ const IN_FLIGHT = 8;
 const streams = new Map(); // request id -> {inFlight, resume, cancelled}
 
 /**
- * Answer one relayed request with Datasette's response: one RESPONSE, or for an answer Datasette streams, a RESPONSE
- * with its first chunk and then BODY chunks, paced by the service worker's ACKs. Datasette's own error pages come back
- * as ordinary responses.
+ * Answer one relayed request: cached ? the response cache's answer : Datasette's. A whole answer goes out as one
+ * RESPONSE; then a page visited may be kept for the next start (visits.js), from what the response cache kept of it.
  * @param {RequestMessage} request
  */
 async function handle(request) {
-  const { id, method, url, headers, body } = request;
-  let parts, pyHeaders, pyBody, cache;
-  let started = false;
+  let cache;
   try {
     await ready;
     cache = lookup(request, baseUrl, app, library);
-    const visit = visitOf(request, cache);
-    if (cache.hit) {
-      answer({ type: MSG.RESPONSE, id, ...cache.hit, more: false });
-      visit?.(cache.keep(cache.hit));
-      return;
-    }
+    const answered = visits.visitOf(request, cache); // before Datasette draws the page: it reads the records now
+    const whole = cache.hit ?? (await askDatasette(request));
+    if (!whole) return; // Datasette streamed it, as it came: a streamed answer is never kept
+    const kept = cache.keep(whole); // before answer() hands the body over
+    answer({ type: MSG.RESPONSE, id: request.id, ...whole, more: false });
+    answered?.(kept);
+  } catch (error) {
+    failed(MSG.RESPONSE, request.id, error); // no head went out (once one did, stream() reports its errors)
+  } finally {
+    if (!cache?.cacheable) changed(); // it may have written what no change counter shows
+    visits.ended(request, baseUrl);
+  }
+}
+
+/**
+ * Ask Datasette: its whole answer to request ({status, headers, body}), or for an answer it streams, null once sent: a
+ * RESPONSE with its first chunk and then BODY chunks, paced by the service worker's ACKs. Datasette's own error pages
+ * come back as ordinary responses. The request's proxies are destroyed before it returns.
+ * @param {RequestMessage} request
+ */
+async function askDatasette({ id, method, url, headers, body }) {
+  let parts, pyHeaders, pyBody;
+  try {
     pyHeaders = pyodide.toPy(headers);
     pyBody = body && pyodide.toPy(new Uint8Array(body));
     parts = app.stream(method, url, pyHeaders, pyBody);
@@ -96,59 +109,42 @@ async function handle(request) {
     const first = await nextPart(parts);
     const second = first && (await nextPart(parts));
     const reply = { status, headers: replyHeaders, body: (first ?? new Uint8Array()).buffer };
-    const kept = second ? null : cache.keep(reply); // before answer() hands the body over
-    answer({ type: MSG.RESPONSE, id, ...reply, more: !!second });
-    if (kept) visit?.(kept);
-    started = true;
-    if (second) await stream(id, second, parts);
-  } catch (error) {
-    // Before the head went out this is the answer; after it, the end of a stream cut short.
-    postMessage({ type: started ? MSG.BODY : MSG.RESPONSE, id, error: String(error) });
-    failIfFatal(error);
+    if (!second) return reply;
+    answer({ type: MSG.RESPONSE, id, ...reply, more: true });
+    await stream(id, second, parts);
+    return null;
   } finally {
-    if (!cache?.cacheable) changed(); // it may have written what no change counter shows
-    if (writesMemory(request)) keepsViews = false;
-    streams.delete(id);
     for (const proxy of [parts, pyHeaders, pyBody]) proxy?.destroy();
   }
 }
 
 /**
- * For a visit to a page that may be kept for the next start (saved-views.js), a function given what the response
- * cache kept of the answer that keeps it; else null. The records are read now, before Datasette draws the page.
- * @param {RequestMessage} request
- * @param {ReturnType<typeof lookup>} cache
+ * Report an error of request id, then crash if Pyodide cannot go on (failIfFatal). Before the head went out this is
+ * the answer (MSG.RESPONSE); after it, the end of a stream cut short (MSG.BODY).
+ * @param {typeof MSG.RESPONSE | typeof MSG.BODY} type
  */
-function visitOf(request, cache) {
-  if (!request.navigate || !cache.cacheable || !keepsViews) return null;
-  const before = savedViews.recordsNow();
-  return async (/** @type {ReturnType<typeof cache.keep>} */ kept) => {
-    try {
-      const [entry, all] = await Promise.all([kept, before]);
-      const html = entry?.headers.some(([name, value]) => name === "content-type" && value.startsWith("text/html"));
-      if (html && keepsViews) await savedViews.keep(request.url, entry.body, build.id, all, cache.files);
-    } catch (error) {
-      console.warn("This page was not kept for the next start:", error); // it is only ever shown while Python starts
-    }
-  };
+function failed(type, id, error) {
+  postMessage({ type, id, error: String(error) });
+  failIfFatal(error);
 }
 
-/** Whether request may write to _memory, which the next start begins empty: no view is kept after that. */
-function writesMemory({ method, url }) {
-  return !["GET", "HEAD"].includes(method) && new URL(url).pathname.startsWith(`${baseUrl}_memory/`);
-}
-
-/** The rest of a streamed answer, from chunk on, then its end. */
+/** The rest of a streamed answer, from chunk on, then its end; its head went out, so an error ends it cut short. */
 async function stream(id, chunk, parts) {
   const state = { inFlight: 0, resume: null, cancelled: false };
   streams.set(id, state);
-  for (; chunk; chunk = await nextPart(parts)) {
-    if (state.inFlight >= IN_FLIGHT) await new Promise((resolve) => (state.resume = resolve));
-    if (state.cancelled) return parts.return(); // closes Datasette's side too (exchange.py)
-    state.inFlight++;
-    answer({ type: MSG.BODY, id, chunk: chunk.buffer });
+  try {
+    for (; chunk; chunk = await nextPart(parts)) {
+      if (state.inFlight >= IN_FLIGHT) await new Promise((resolve) => (state.resume = resolve));
+      if (state.cancelled) return await parts.return(); // closes Datasette's side too (exchange.py)
+      state.inFlight++;
+      answer({ type: MSG.BODY, id, chunk: chunk.buffer });
+    }
+    answer({ type: MSG.BODY, id, end: true });
+  } catch (error) {
+    failed(MSG.BODY, id, error);
+  } finally {
+    streams.delete(id);
   }
-  answer({ type: MSG.BODY, id, end: true });
 }
 
 /** The next part of App.stream as JavaScript (the head [status, headers], then Uint8Arrays), or undefined at its end. */
