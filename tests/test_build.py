@@ -49,15 +49,16 @@ def test_precache_holds_every_file_the_app_needs(dist):
 def test_the_shell_and_the_manifest_open_what_the_python_side_imports(dist):
     """formats.py is the one list of the files the app opens; the shell's and the manifest's copies come from it."""
     from datasette_pwa import formats
-    from datasette_pwa.importing import FORMATS, SCRIPTS
+    from datasette_pwa.importing import FORMATS, SCRIPTS, SHEET_SUFFIXES
 
     # build.py writes formats.js as JSON, which esbuild bundles into the shell as it is (the shell is not minified).
     bundled = (dist / "shell.js").read_text().split("FORMATS = ", 1)[1]
     shell = json.JSONDecoder().raw_decode(bundled)[0]
     assert shell == formats.for_the_shell()
-    # Every data file the shell routes to import has an importer: sqlite-utils's, or the SQL script's restore.
-    importers = set(FORMATS) | SCRIPTS
-    assert set(shell["dataSuffixes"]) == importers and ".sql" in SCRIPTS
+    # Every data file the shell routes to import has an importer: sqlite-utils's, the SQL script's restore, or the
+    # spreadsheets' (spreadsheets.py).
+    importers = set(FORMATS) | SCRIPTS | set(SHEET_SUFFIXES)
+    assert set(shell["dataSuffixes"]) == importers and ".sql" in SCRIPTS and ".xlsx" in shell["sheetSuffixes"]
     picked = {s for group in shell["pickerTypes"] for suffixes in group["accept"].values() for s in suffixes}
     assert picked == set(formats.DATABASES["suffixes"]) | importers
     manifest = json.loads((dist / "manifest.webmanifest").read_text())

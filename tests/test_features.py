@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from testkit.browser import OfflineSession, grant_write_permission, start_app
+from testkit.browser import installed_offline
 from testkit.page import (
     execute_write,
     frame_path,
@@ -42,12 +42,8 @@ delete from authors where id = 2;
 
 @pytest.fixture(scope="module")
 def session(playwright, server, tmp_path_factory):
-    profile = tmp_path_factory.mktemp("features-profile")
-    grant_write_permission(profile, server.url.rstrip("/"))
-    context, _ = start_app(playwright, profile, server.url)
-    context.close()
-    session = OfflineSession(playwright, server, profile)
-    page = session.start()
+    session = installed_offline(playwright, server, tmp_path_factory.mktemp("features-profile"))
+    page = session.page
     folder = tmp_path_factory.mktemp("features")
     for name, change in (("shelf", ""), ("shelf2", CHANGE)):
         with sqlite3.connect(folder / f"{name}.db") as db:

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from testkit.browser import OfflineSession, grant_write_permission, start_app
+from testkit.browser import installed_offline
 from testkit.page import library_names, notices, open_with_input, wait_for_frame, wait_for_library, wait_for_notice
 from testkit.sheets import write_xlsx
 
@@ -18,12 +18,8 @@ PARKS = [["park", "area"], ["Heath", 320], ["Fields", 45]]
 
 @pytest.fixture(scope="module")
 def app(playwright, server, tmp_path_factory):
-    profile = tmp_path_factory.mktemp("sheets-profile")
-    grant_write_permission(profile, server.url.rstrip("/"))
-    context, _ = start_app(playwright, profile, server.url)
-    context.close()
-    session = OfflineSession(playwright, server, profile)
-    yield session.start()
+    session = installed_offline(playwright, server, tmp_path_factory.mktemp("sheets-profile"))
+    yield session.page
     session.context.close()
     assert session.guard.outside == [], f"requests left 127.0.0.1: {session.guard.outside}"
 

@@ -148,3 +148,14 @@ class OfflineSession:
     def restart(self):
         self.context.close()
         return self.start()
+
+
+def installed_offline(playwright, server, profile):
+    """An OfflineSession on profile, started: write permission granted, the app installed online once, then run
+    with the network cut."""
+    grant_write_permission(profile, server.url.rstrip("/"))
+    context, _ = start_app(playwright, profile, server.url)
+    context.close()
+    session = OfflineSession(playwright, server, profile)
+    session.start()
+    return session
