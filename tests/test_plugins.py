@@ -2,7 +2,7 @@
 
 from urllib.parse import quote_plus
 
-from helpers import bundled_plugins
+from testkit.servers import bundled_plugins
 
 PNG = (
     "89504E470D0A1A0A0000000D4948445200000001000000010806000000"
