@@ -72,7 +72,7 @@ async def the_query(datasette, request, db) -> tuple[str, dict, list]:
         if reply.status_code != 200:
             raise BadRequest(f"The page of {table} cannot be explained: {reply.json().get('error', reply.status_code)}")
         query = reply.json()["query"]
-        return re.sub(r"\s+limit \d+$", "", query["sql"]), query["params"], args
+        return re.sub(r"\s+limit \d+$", "", query["sql"]), query["params"], args  # the page's LIMIT: the whole query
     await datasette.ensure_permission(
         action="execute-sql", resource=DatabaseResource(database=db.name), actor=request.actor
     )

@@ -13,6 +13,7 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils import PrefixedUrlString
 from datasette.utils.asgi import Response
 
@@ -30,19 +31,37 @@ def register_output_renderer(datasette):
     return {"extension": "xlsx", "render": render_xlsx, "can_render": lambda: True}
 
 
-async def render_xlsx(datasette, request, database, table, query_name):
+async def render_xlsx(datasette, request, database, table, query_name, sql):
+    count = await rows_of(datasette, request, database, table, sql)
+    if count is None:
+        return Response.text(
+            "There are too many rows to count within the SQL time limit: download the CSV.", status=400
+        )
+    if count > EXCEL_ROWS - 1:
+        return Response.text(f"{count:,} rows are more than an Excel sheet holds: download the CSV.", status=400)
     await on_demand.load(XLSX)
     rows = await csv_rows(datasette, request)
-    if len(rows) > EXCEL_ROWS:
-        return Response.text(
-            f"{len(rows) - 1:,} rows are more than an Excel sheet holds; download the CSV.", status=400
-        )
     name = table or query_name or f"{database} query"
     return Response(
         workbook(name, rows),
         content_type=CONTENT_TYPE,
         headers={"content-disposition": attachment(f"{name}.xlsx")},
     )
+
+
+async def rows_of(datasette, request, database: str, table: str | None, sql: str) -> int | None:
+    """How many rows the download would have, counted before any is read (the workbook is made in memory); None
+    when they cannot be counted within the SQL time limit. A table's, filtered as its page is, as Datasette counts
+    them; a query's, with the named parameters the page gives it."""
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in ("_size", "_next")]
+    if table:
+        page = datasette.urls.table(database, table, format="json") + "?" + urlencode([*args, ("_size", "1"), ("_extra", "count")])
+        return (await datasette.client.get(page)).json().get("count")
+    params = {k: v for k, v in args if not k.startswith("_") and k != "sql"}
+    try:
+        return (await datasette.get_database(database).execute(f"select count(*) from ({sql})", params)).first()[0]
+    except QueryInterrupted:
+        return None
 
 
 async def csv_rows(datasette, request) -> list[list[str]]:
