@@ -55,7 +55,11 @@ async def rows_of(datasette, request, database: str, table: str | None, sql: str
     them; a query's, with the named parameters the page gives it."""
     args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in ("_size", "_next")]
     if table:
-        page = datasette.urls.table(database, table, format="json") + "?" + urlencode([*args, ("_size", "1"), ("_extra", "count")])
+        page = (
+            datasette.urls.table(database, table, format="json")
+            + "?"
+            + urlencode([*args, ("_size", "1"), ("_extra", "count")])
+        )
         return (await datasette.client.get(page)).json().get("count")
     params = {k: v for k, v in args if not k.startswith("_") and k != "sql"}
     try:
