@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from hostile.report import table
+from speed_summary import speed_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -58,7 +59,12 @@ def spreadsheets(page: Path) -> str:
     return f"{body.strip()}\n\n{title.removeprefix('# ')}: [{source.name}]({os.path.relpath(source, page.parent)})."
 
 
-SECTIONS = {"hostile-tally": hostile_tally, "crash-tally": crash_tally, "spreadsheets": spreadsheets}
+SECTIONS = {
+    "hostile-tally": hostile_tally,
+    "crash-tally": crash_tally,
+    "spreadsheets": spreadsheets,
+    "speed-summary": speed_summary,
+}
 
 
 def section(page: Path, name: str) -> str:
