@@ -22,8 +22,13 @@ SCRIPTS = set(SCRIPT_SUFFIXES)
 EXTRA = "\x00extra"  # where the csv module puts fields beyond the header; no real column has this name
 
 
+def needs_loading(name: str) -> bool:
+    """Whether importing a file called name needs a package the start did not load: then call prepare first."""
+    return on_demand.needed(IMPORTERS.get(Path(name).suffix.lower()))
+
+
 async def prepare(name: str) -> None:
-    """Load what importing a file called name needs that the start did not load (on_demand.py): call it first."""
+    """Load what importing a file called name needs that the start did not load (on_demand.py)."""
     await on_demand.load(IMPORTERS.get(Path(name).suffix.lower()))
 
 

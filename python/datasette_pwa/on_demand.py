@@ -7,11 +7,16 @@ import sys
 from .formats import ON_DEMAND
 
 
+def needed(need: str | None) -> bool:
+    """Whether need (a key of formats.ON_DEMAND) takes a package that load() must load first."""
+    return need in ON_DEMAND and sys.platform == "emscripten"
+
+
 async def load(need: str | None) -> None:
     """Make the package that need (a key of formats.ON_DEMAND) takes importable; nothing for other needs."""
-    package = ON_DEMAND.get(need)
-    if package is None or sys.platform != "emscripten":
+    if not needed(need):
         return
+    package = ON_DEMAND[need]
     from datasette_pwa_host import load_on_demand
 
     await load_on_demand(package)
