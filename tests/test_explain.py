@@ -76,3 +76,9 @@ def test_only_a_select_is_explained_and_a_created_index_goes_back_only_to_explai
     fields = [("column", "title"), ("name", "t"), ("then", "https://elsewhere.example/")]
     ran = get(app, "/ds/shelf/books/-/indexes/create", "POST", FORM + SAME_SITE, urlencode(fields).encode())
     assert header(ran, "location") == "/ds/shelf/books/-/indexes"
+
+
+def test_a_sort_in_a_temporary_b_tree_is_marked_and_the_index_for_its_order_proposed(app):
+    html = page(app, "/ds/shelf/-/explain", sql="select title from books order by title limit 5")
+    assert "USE TEMP B-TREE FOR ORDER BY sorts in a temporary b-tree" in re.sub(r"\s*<[^>]+>\s*", " ", html)
+    assert 'CREATE INDEX "idx_books_title" ON "books" ("title");' in html
