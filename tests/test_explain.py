@@ -82,3 +82,22 @@ def test_a_sort_in_a_temporary_b_tree_is_marked_and_the_index_for_its_order_prop
     html = page(app, "/ds/shelf/-/explain", sql="select title from books order by title limit 5")
     assert "USE TEMP B-TREE FOR ORDER BY sorts in a temporary b-tree" in re.sub(r"\s*<[^>]+>\s*", " ", html)
     assert 'CREATE INDEX "idx_books_title" ON "books" ("title");' in html
+
+
+@pytest.mark.parametrize(
+    "params, says",
+    [
+        ({"sql": "select * from books where title = :t"}, b"SQLite cannot run this query"),  # :t has no value
+        ({"sql": "select * from nowhere"}, b"SQLite cannot run this query: no such table: nowhere"),
+        ({"_table": "nowhere", "title": "x"}, b"The page of nowhere cannot be explained"),
+    ],
+)
+def test_sql_it_cannot_run_ends_in_a_sentence_not_a_traceback(app, params, says):
+    reply = get(app, "/ds/shelf/-/explain", **params)
+    assert reply.status == 400 and says in reply.body and b"Traceback" not in reply.body
+    assert get(app, "/ds/elsewhere/-/explain", sql="select 1").status == 404
+
+
+def test_the_time_before_is_shown_only_as_a_number(app):
+    html = page(app, "/ds/shelf/-/explain", sql="select 1", _before="<b>fast</b>")
+    assert "Before the index" not in html and "fast" not in html

@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import sqlite3
+import zipfile
 
 import pytest
 from datasette_pwa.importing import ImportFailed, import_file, sheet_names
@@ -140,3 +141,21 @@ def test_more_rows_than_a_sheet_holds_are_refused_in_words_before_any_is_read(sh
     query = get(shop, "/ds/shop/-/query.xlsx", sql="select * from items where qty > :q", q="0")
     assert query.status == 400 and b"rows are more than an Excel sheet holds" in query.body
     assert get(shop, "/ds/shop/items.xlsx", qty="1").status == 200  # 36 rows fit
+
+
+def test_a_workbook_whose_sheet_is_damaged_is_refused_in_words(tmp_path, db):
+    book = write_xlsx(tmp_path / "good.xlsx", {"Birds": BIRDS})
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            body = source.read(item)
+            target.writestr(item, b"<worksheet><sheetData><row><c r=" if item.filename.endswith("sheet1.xml") else body)
+    with pytest.raises(ImportFailed, match="damaged.xlsx could not be read as a spreadsheet"):
+        import_file(db, "t", str(damaged), "damaged.xlsx")
+    assert sqlite3.connect(db).execute("select count(*) from sqlite_master").fetchone() == (0,)
+
+
+def test_headers_that_differ_only_in_case_become_two_columns(tmp_path, db):
+    book = str(write_xlsx(tmp_path / "case.xlsx", {"S": [["Name", "name", "NAME"], ["a", "b", "c"]]}))
+    import_file(db, "t", book, "case.xlsx")
+    assert schema(db, "S") == {"Name": "TEXT", "name_2": "TEXT", "NAME_3": "TEXT"}

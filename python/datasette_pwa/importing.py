@@ -55,7 +55,7 @@ def import_file(
     if suffix in SCRIPTS:
         return restore_file(db_path, source, progress)
     if suffix in SHEET_SUFFIXES:
-        return spreadsheets.import_sheets(db_path, table, source, name, sheet, progress)
+        return spreadsheets.import_sheets(db_path, table, source, name, sheet)
     format = FORMATS.get(suffix)
     if format is None:
         raise ImportFailed(f"{name} is not a CSV, TSV, JSON or newline-delimited JSON file, nor a spreadsheet.")

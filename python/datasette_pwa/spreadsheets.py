@@ -11,7 +11,7 @@ import datetime
 
 import sqlite_utils
 
-from .restore import PROGRESS_EVERY, ImportFailed
+from .restore import ImportFailed
 from .rows_stored import stored_or_failed, summary
 from .sql_guard import BULK_TIME_LIMIT_MS, time_limit
 
@@ -31,20 +31,23 @@ def sheet_names(source: str, name: str) -> list[str]:
     return workbook(source, name).sheet_names
 
 
-def import_sheets(db_path: str, table: str, source: str, name: str, sheet: str | None = None, progress=None) -> dict:
+def import_sheets(db_path: str, table: str, source: str, name: str, sheet: str | None = None) -> dict:
     """Import sheet (None: every sheet that has rows, each as a table named after it) into db_path; a single sheet
     is named table. Returns {table: the first made, tables, rows, skipped, skipped_detail, notes}."""
     book = workbook(source, name)
     picked = [sheet] if sheet else book.sheet_names
     if sheet and sheet not in book.sheet_names:
         raise ImportFailed(f"{name} has no sheet called “{sheet}”.")
-    grids = {(table if sheet else s): book.get_sheet_by_name(s).to_python() for s in picked}
+    try:
+        grids = {(table if sheet else s): book.get_sheet_by_name(s).to_python() for s in picked}
+    except Exception as error:  # calamine's: a sheet whose cells cannot be read (a damaged file)
+        raise ImportFailed(f"{name} could not be read as a spreadsheet: {error}") from None
     with sqlite_utils.Database(db_path) as db:
         taken = [t for t in grids if db[t].exists()]
         if taken:
             raise ImportFailed(f"There is already a table called “{taken[0]}”.")
         with time_limit(db.conn, BULK_TIME_LIMIT_MS) as deadline, stored_or_failed(), db.atomic():
-            made = [(t, store(db, t, grid, deadline, progress)) for t, grid in grids.items()]
+            made = [(t, store(db, t, grid, deadline)) for t, grid in grids.items()]
     made = [(t, rows, skipped) for t, (rows, skipped) in made if rows is not None]
     if not made:
         raise ImportFailed(f"{name} has no rows that could be imported.")
@@ -63,7 +66,7 @@ def import_sheets(db_path: str, table: str, source: str, name: str, sheet: str |
     }
 
 
-def store(db, table: str, grid: list[list], deadline, progress) -> tuple[int | None, list[str]]:
+def store(db, table: str, grid: list[list], deadline) -> tuple[int | None, list[str]]:
     """Store one sheet's grid as table: (rows stored, or None when it has none; the skipped rows, in words)."""
     start = next((i for i, row in enumerate(grid) if any(v != "" for v in row)), None)
     if start is None or start == len(grid) - 1:
@@ -78,25 +81,22 @@ def store(db, table: str, grid: list[list], deadline, progress) -> tuple[int | N
             skipped.append(f"{table} row {number}: values beyond the header's {len(columns)} columns")
             continue
         rows.append(dict(zip(columns, values, strict=False)))
-        if len(rows) % PROGRESS_EVERY == 0:
-            deadline.renew()
-            if progress:
-                progress(0)
     if not rows:
         return None, skipped
+    deadline.renew()  # each sheet's table gets the bulk time limit of its own
     db[table].create({c: column_type(rows, c) for c in columns})
     db[table].insert_all(rows, batch_size=1000)
     return len(rows), skipped
 
 
 def header(cells: list) -> list[str]:
-    """Column names from the header row: a blank one is column_<n>, a repeated one gets _2, _3..."""
+    """Column names from the header row: a blank one is column_<n>, a repeated one (in any case) gets _2, _3..."""
     last = max(i for i, v in enumerate(cells) if v != "")
     names: list[str] = []
     for i, value in enumerate(cells[: last + 1], start=1):
         base = str(plain(value) or f"column_{i}").strip() or f"column_{i}"
         candidate, n = base, 2
-        while candidate in names:
+        while candidate.lower() in (taken.lower() for taken in names):  # SQLite's column names ignore case
             candidate, n = f"{base}_{n}", n + 1
         names.append(candidate)
     return names

@@ -9,6 +9,7 @@
 """
 
 import re
+import sqlite3
 import statistics
 import time
 from urllib.parse import parse_qsl, urlencode
@@ -69,9 +70,11 @@ async def the_query(datasette, request, db) -> tuple[str, dict, list]:
         )
         page = urlencode([(k, v) for k, v in args if k != "_table"] + [("_extra", "query")])
         reply = await datasette.client.get(datasette.urls.table(db.name, table, format="json") + "?" + page)
-        if reply.status_code != 200:
-            raise BadRequest(f"The page of {table} cannot be explained: {reply.json().get('error', reply.status_code)}")
-        query = reply.json()["query"]
+        query = (
+            reply.json().get("query") if reply.headers.get("content-type", "").startswith("application/json") else None
+        )
+        if reply.status_code != 200 or not query:
+            raise BadRequest(f"The page of {table} cannot be explained (Datasette answered {reply.status_code}).")
         return re.sub(r"\s+limit \d+$", "", query["sql"]), query["params"], args  # the page's LIMIT: the whole query
     await datasette.ensure_permission(
         action="execute-sql", resource=DatabaseResource(database=db.name), actor=request.actor
@@ -100,11 +103,14 @@ async def timed(db, sql: str, params: dict) -> float | None:
 
 
 async def explain_page(datasette, request):
-    db = datasette.get_database(route=request.url_vars["database"])
+    db = await datasette.resolve_database(request)  # Datasette's 404 for a database it does not serve
     sql, params, args = await the_query(datasette, request, db)
-    steps = await db.execute_fn(lambda conn: plan(conn, sql, params))
+    try:
+        steps = await db.execute_fn(lambda conn: plan(conn, sql, params))
+        now_ms = await timed(db, sql, params)
+    except sqlite3.Error as error:  # SQL SQLite cannot prepare, or a named parameter without a value
+        raise BadRequest(f"SQLite cannot run this query: {error}") from None
     proposals = advise(await db.execute_fn(schema_of), sql, params)
-    now_ms = await timed(db, sql, params)
     back = explain_url(datasette, db.name, [*args, ("_before", f"{now_ms:.1f}" if now_ms is not None else "")])
     context = {
         "database": db.name,
@@ -114,7 +120,7 @@ async def explain_page(datasette, request):
         "steps": steps,
         "costly": cost(steps),
         "now_ms": now_ms,
-        "before_ms": request.args.get("_before"),
+        "before_ms": before_ms(request.args.get("_before")),
         "proposals": [
             {"sql": create_sql(table, index), "create_url": create_url(datasette, db.name, table, index, back)}
             for table, index in proposals
@@ -122,6 +128,11 @@ async def explain_page(datasette, request):
     }
     html = await datasette.render_template("pwa_explain.html", context, request, view_name="pwa-explain")
     return Response.html(html)
+
+
+def before_ms(value: str | None) -> str | None:
+    """The time before the index, as this page put it in the address it sent the indexes page: a number, or none."""
+    return value if value and re.fullmatch(r"\d+(\.\d+)?", value) else None
 
 
 def create_url(datasette, database: str, table: str, index, back: str) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.utils import PrefixedUrlString
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import BadRequest, Response
 
 from .. import on_demand
 from ..formats import XLSX
@@ -60,7 +60,12 @@ async def rows_of(datasette, request, database: str, table: str | None, sql: str
             + "?"
             + urlencode([*args, ("_size", "1"), ("_extra", "count")])
         )
-        return (await datasette.client.get(page)).json().get("count")
+        reply = await datasette.client.get(page)
+        if reply.status_code != 200:
+            raise BadRequest(
+                f"The rows could not be counted for the workbook (Datasette answered {reply.status_code})."
+            )
+        return reply.json().get("count")
     params = {k: v for k, v in args if not k.startswith("_") and k != "sql"}
     try:
         return (await datasette.get_database(database).execute(f"select count(*) from ({sql})", params)).first()[0]
@@ -77,6 +82,8 @@ async def csv_rows(datasette, request) -> list[list[str]]:
     ]
     path = request.path.removesuffix(".xlsx") + ".csv?" + urlencode([*query, ("_stream", "on"), ("_size", "max")])
     reply = await datasette.client.get(PrefixedUrlString(path))
+    if reply.status_code != 200:  # Datasette's error page, which must not become the sheet's rows
+        raise BadRequest(f"The rows could not be read for the workbook (Datasette answered {reply.status_code}).")
     return list(csv.reader(io.StringIO(reply.text)))
 
 
